@@ -1,0 +1,37 @@
+# Calendula — the README's commands. Meson + Ninja do the real work.
+#   make run     install packages, build, migrate, serve on http://127.0.0.1:8080
+#   make test    install packages, build, run every test (also under ASan+UBSan)
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DATA_DIR   ?= ./var
+MESON_OPTS ?=
+
+.PHONY: all build deps test-deps run test test-unit test-blackbox test-asan bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps --test
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) calendula
+
+run: build
+	CALENDULA_DATA_DIR="$${CALENDULA_DATA_DIR:-$(DATA_DIR)}" $(BUILD)/calendula serve
+
+test: test-deps
+	scripts/run-tests
+
+bench: build
+	ninja -C $(BUILD) bench/bench_slots
+	$(BUILD)/bench/bench_slots
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,243 @@
+/* config.c — see config.h. */
+#include "base/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/civil.h"
+#include "base/secure.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+
+static bool parse_int(const char *s, long min, long max, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < min || v > max)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+static bool copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        return false;
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *port)
+{
+    const char *colon;
+    const char *h = s;
+    size_t hlen;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close[1] != ':')
+            return false;
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon)
+            return false;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || hlen >= host_size)
+        return false;
+    int p;
+    if (!parse_int(colon + 1, 0, 65535, &p))
+        return false;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    *port = (uint16_t)p;
+    return true;
+}
+
+typedef enum { OPT_LISTEN, OPT_DATA_DIR, OPT_DATABASE_URL, OPT_SECRET_KEY, OPT_LOG_LEVEL,
+               OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW } opt_id;
+
+static const struct {
+    const char *flag;
+    const char *env;
+    opt_id id;
+} options[] = {
+    {"--listen", "CALENDULA_LISTEN", OPT_LISTEN},
+    {"--data-dir", "CALENDULA_DATA_DIR", OPT_DATA_DIR},
+    {"--database-url", "CALENDULA_DATABASE_URL", OPT_DATABASE_URL},
+    {"--secret-key", "CALENDULA_SECRET_KEY", OPT_SECRET_KEY},
+    {"--log-level", "CALENDULA_LOG_LEVEL", OPT_LOG_LEVEL},
+    {"--threads", "CALENDULA_THREADS", OPT_THREADS},
+    {"--public-url", "CALENDULA_PUBLIC_URL", OPT_PUBLIC_URL},
+    {"--fake-now", "CALENDULA_FAKE_NOW", OPT_FAKE_NOW},
+};
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static bool apply(config *c, opt_id id, const char *name, const char *v, char *err)
+{
+    bool ok = true;
+    switch (id) {
+    case OPT_LISTEN:
+        ok = config_parse_listen(v, c->listen_host, sizeof(c->listen_host), &c->listen_port);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected HOST:PORT (e.g. 127.0.0.1:8080), got \"%.100s\"", name, v);
+        return ok;
+    case OPT_DATA_DIR:
+        ok = *v && copy_str(c->data_dir, sizeof(c->data_dir), v);
+        break;
+    case OPT_DATABASE_URL:
+        ok = copy_str(c->database_url, sizeof(c->database_url), v) &&
+             (strncmp(v, "sqlite:", 7) == 0 || strncmp(v, "postgres://", 11) == 0 ||
+              strncmp(v, "postgresql://", 13) == 0);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected sqlite:PATH or postgres://…", name);
+        return ok;
+    case OPT_SECRET_KEY:
+        ok = secure_hex_decode(v, c->secret_key, sizeof(c->secret_key));
+        c->secret_key_set = ok;
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected 64 hexadecimal characters (32 bytes)", name);
+        return ok;
+    case OPT_LOG_LEVEL:
+        ok = log_level_parse(v, &c->log_level);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected debug, info, warn or error, got \"%.40s\"", name, v);
+        return ok;
+    case OPT_THREADS:
+        ok = parse_int(v, 1, 256, &c->threads);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected a number from 1 to 256, got \"%.40s\"", name, v);
+        return ok;
+    case OPT_PUBLIC_URL:
+        ok = (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
+             copy_str(c->public_url, sizeof(c->public_url), v);
+        break;
+    case OPT_FAKE_NOW:
+        ok = civil_parse_rfc3339(v, strlen(v), &c->fake_now);
+        c->fake_now_set = ok;
+        break;
+    }
+    if (!ok)
+        snprintf(err, CONFIG_ERR_MAX, "%s: invalid value \"%.100s\"", name, v);
+    return ok;
+}
+
+bool config_from_env(config *c, char err[static CONFIG_ERR_MAX])
+{
+    memset(c, 0, sizeof(*c));
+    config_parse_listen(DEFAULT_LISTEN, c->listen_host, sizeof(c->listen_host), &c->listen_port);
+    copy_str(c->data_dir, sizeof(c->data_dir), "./var");
+    c->log_level = LOG_INFO;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+    c->login_max_failures = 10;
+    c->login_max_failures_ip = 100;
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const char *v = getenv(options[i].env);
+        if (v && *v && !apply(c, options[i].id, options[i].env, v, err))
+            return false;
+    }
+    return true;
+}
+
+bool config_is_flag(const char *flag)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strcmp(flag, options[i].flag) == 0)
+            return true;
+    return false;
+}
+
+bool config_apply_flag(config *c, const char *flag, const char *value,
+                       char err[static CONFIG_ERR_MAX])
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strcmp(flag, options[i].flag) == 0)
+            return apply(c, options[i].id, flag, value, err);
+    snprintf(err, CONFIG_ERR_MAX, "unknown option %.100s (see calendula --help)", flag);
+    return false;
+}
+
+void config_finish(config *c)
+{
+    if (!c->database_url[0])
+        snprintf(c->database_url, sizeof(c->database_url), "sqlite:%s/calendula.db", c->data_dir);
+    if (!c->public_url[0])
+        snprintf(c->public_url, sizeof(c->public_url), "http://%s:%u", c->listen_host,
+                 (unsigned)c->listen_port);
+}
+
+static bool mkdir_p(const char *path)
+{
+    char tmp[1024];
+    if (!copy_str(tmp, sizeof(tmp), path))
+        return false;
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+                return false;
+            *p = '/';
+        }
+    }
+    return mkdir(tmp, 0700) == 0 || errno == EEXIST;
+}
+
+static bool read_key_file(const char *path, uint8_t key[32])
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char hex[80] = {0};
+    size_t n = fread(hex, 1, sizeof(hex) - 1, f);
+    fclose(f);
+    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
+        hex[--n] = '\0';
+    return secure_hex_decode(hex, key, 32);
+}
+
+static bool write_key_file(const char *path, const uint8_t key[32])
+{
+    char hex[65];
+    secure_hex_encode(key, 32, hex);
+    hex[64] = '\n';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
+    return close(fd) == 0 && ok;
+}
+
+bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX])
+{
+    if (!mkdir_p(c->data_dir)) {
+        snprintf(err, CONFIG_ERR_MAX, "cannot create data directory %.200s: %s", c->data_dir,
+                 strerror(errno));
+        return false;
+    }
+    if (c->secret_key_set)
+        return true;
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/secret.key", c->data_dir);
+    if (read_key_file(path, c->secret_key))
+        return true;
+    if (access(path, F_OK) == 0) {
+        snprintf(err, CONFIG_ERR_MAX, "%.300s is not a valid key (64 hex characters)", path);
+        return false;
+    }
+    secure_random(c->secret_key, sizeof(c->secret_key));
+    if (!write_key_file(path, c->secret_key) && !read_key_file(path, c->secret_key)) {
+        snprintf(err, CONFIG_ERR_MAX, "cannot write %.300s: %s", path, strerror(errno));
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,44 @@
+/*
+ * server.h — the HTTP server: libmicrohttpd with an epoll thread pool.
+ *
+ * Requests are answered only once fully received (keeps keep-alive
+ * working). Bodies over HTTP_BODY_MAX get 413 and are discarded. Every
+ * answer carries the security headers and an X-Request-Id; one JSON log
+ * line is written per request.
+ */
+#ifndef CALENDULA_HTTP_SERVER_H
+#define CALENDULA_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http/http.h"
+#include "http/router.h"
+
+typedef void (*http_handler)(void *ctx, http_request *req, http_response *res);
+
+/* Called for paths no route matches, before the 404 (static files, SPA). */
+typedef bool (*http_fallback)(void *ctx, http_request *req, http_response *res);
+
+typedef struct http_server http_server;
+
+typedef struct http_server_options {
+    const char *host;
+    uint16_t port;
+    int threads;
+    router *routes;   /* handlers are http_handler */
+    void *ctx;        /* passed to handlers */
+    http_fallback fallback; /* may be NULL */
+} http_server_options;
+
+/* Starts listening; NULL with a message in err if it cannot. */
+http_server *http_server_start(const http_server_options *opt, char *err, size_t errsize);
+
+/* Stops accepting, lets running requests finish, closes everything. */
+void http_server_stop(http_server *s);
+
+/* Prometheus text for the request counters (appended to out). */
+struct strbuf;
+void http_server_metrics(http_server *s, struct strbuf *out);
+
+#endif

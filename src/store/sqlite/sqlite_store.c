@@ -1,0 +1,369 @@
+/*
+ * sqlite_store.c — the embedded store: store_ops on SQLite in WAL mode.
+ *
+ * One sqlite3 handle per thread (SQLITE_OPEN_NOMUTEX; a handle is never
+ * shared). Writers use BEGIN IMMEDIATE so the write lock is taken up
+ * front and waits in the busy handler instead of failing on upgrade.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/civil.h"
+#include "base/log.h"
+#include "base/xalloc.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_util.h"
+
+typedef struct sq_backend {
+    char *path;
+} sq_backend;
+
+
+/* ---------------------------------------------------------------- lifecycle */
+
+static store_rc sq_open(const char *url, void **backend, char *err, size_t errsize)
+{
+    const char *path = url + strlen("sqlite:");
+    if (!*path) {
+        snprintf(err, errsize, "sqlite: URL has no file path");
+        return STORE_ERROR;
+    }
+    sqlite3 *db = sq_open_db(path, err, errsize);
+    if (!db)
+        return STORE_UNAVAILABLE;
+    sqlite3_close(db);
+    sq_backend *b = xcalloc(1, sizeof(*b));
+    b->path = xstrdup(path);
+    *backend = b;
+    return STORE_OK;
+}
+
+static void sq_close(void *backend)
+{
+    sq_backend *b = backend;
+    free(b->path);
+    free(b);
+}
+
+static store_conn *sq_conn_open(void *backend)
+{
+    sq_backend *b = backend;
+    char err[512];
+    sqlite3 *db = sq_open_db(b->path, err, sizeof(err));
+    if (!db) {
+        log_msg(LOG_ERROR, "%s", err);
+        return NULL;
+    }
+    sq_conn *c = xcalloc(1, sizeof(*c));
+    c->db = db;
+    return &c->base;
+}
+
+static void sq_conn_close(store_conn *base)
+{
+    sq_conn *c = (sq_conn *)base;
+    for (int i = 0; i < SQ_MAX_STMTS; i++)
+        sqlite3_finalize(c->stmts[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static int applied_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static bool exec_logged(sqlite3 *db, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return true;
+    log_msg(LOG_ERROR, "migration %s failed: %s", what, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return false;
+}
+
+/* All pending migrations run in one IMMEDIATE transaction: concurrent
+ * migrators queue on the write lock and the second finds nothing to do. */
+static store_rc sq_migrate(void *backend, int *applied_now)
+{
+    sq_backend *b = backend;
+    char err[512];
+    sqlite3 *db = sq_open_db(b->path, err, sizeof(err));
+    *applied_now = 0;
+    if (!db) {
+        log_msg(LOG_ERROR, "%s", err);
+        return STORE_UNAVAILABLE;
+    }
+    store_rc rc = STORE_ERROR;
+    if (!exec_logged(db, "BEGIN IMMEDIATE", "begin"))
+        goto out;
+    if (!exec_logged(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                         " applied_at INTEGER NOT NULL)", "schema_migrations"))
+        goto rollback;
+    for (int v = applied_version(db); v < store_sqlite_migrations_count; v++) {
+        const store_migration *m = &store_sqlite_migrations[v];
+        if (!exec_logged(db, m->sql, m->name))
+            goto rollback;
+        char *ins = sqlite3_mprintf("INSERT INTO schema_migrations VALUES (%d, %Q, unixepoch())",
+                                    m->version, m->name);
+        bool ok = exec_logged(db, ins, m->name);
+        sqlite3_free(ins);
+        if (!ok)
+            goto rollback;
+        (*applied_now)++;
+    }
+    if (!exec_logged(db, "COMMIT", "commit"))
+        goto rollback;
+    rc = STORE_OK;
+    goto out;
+rollback:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    *applied_now = 0;
+out:
+    sqlite3_close(db);
+    return rc;
+}
+
+static store_rc sq_ping(store_conn *base)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_PING, "SELECT 1");
+    return sq_exec_stmt(c, st, "ping");
+}
+
+static store_rc sq_migration_status(store_conn *base, store_migration_status *out)
+{
+    sq_conn *c = (sq_conn *)base;
+    out->known = store_sqlite_migrations_count;
+    out->applied = 0;
+    sqlite3_stmt *st = sq_stmt(c, ST_MIGRATION_STATUS,
+                               "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (!st)
+        return STORE_ERROR;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        out->applied = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? STORE_OK : sq_rc(c, rc, "migration status");
+}
+
+static store_rc sq_begin(store_conn *base, bool write)
+{
+    return sq_exec_sql((sq_conn *)base, write ? "BEGIN IMMEDIATE" : "BEGIN", "begin");
+}
+
+static store_rc sq_commit(store_conn *base)
+{
+    sq_conn *c = (sq_conn *)base;
+    store_rc r = sq_exec_sql(c, "COMMIT", "commit");
+    if (r != STORE_OK)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return r;
+}
+
+static void sq_rollback(store_conn *base)
+{
+    sq_conn *c = (sq_conn *)base;
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    c->savepoint_depth = 0;
+}
+
+/* ---------------------------------------------------------------- users */
+
+#define USER_COLS "id, email, username, name, time_zone, schedule_time_zone, role, " \
+                  "password_hash, created_at, updated_at"
+
+static store_conflict user_conflict(sq_conn *c)
+{
+    const char *msg = sqlite3_errmsg(c->db);
+    if (strstr(msg, "users.email"))
+        return STORE_CONFLICT_EMAIL;
+    if (strstr(msg, "users.username"))
+        return STORE_CONFLICT_USERNAME;
+    return STORE_CONFLICT_OTHER;
+}
+
+static store_rc sq_user_insert(store_conn *base, const store_user *u, store_conflict *conflict)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_USER_INSERT,
+                               "INSERT INTO users (" USER_COLS ") VALUES (?,?,?,?,?,?,?,?,?,?)");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, u->id);
+    sq_bind_text(st, 2, u->email);
+    sq_bind_text(st, 3, u->username);
+    sq_bind_text(st, 4, u->name);
+    sq_bind_text(st, 5, u->time_zone);
+    sq_bind_text(st, 6, u->schedule_time_zone);
+    sq_bind_text(st, 7, u->role);
+    sq_bind_text(st, 8, u->password_hash);
+    sq_bind_int64(st, 9, u->created_at);
+    sq_bind_int64(st, 10, u->updated_at);
+    store_rc r = sq_exec_stmt(c, st, "user insert");
+    *conflict = r == STORE_CONFLICT ? user_conflict(c) : STORE_CONFLICT_NONE;
+    return r;
+}
+
+static void read_user(arena *a, sqlite3_stmt *st, store_user *u)
+{
+    u->id = sq_col_text(a, st, 0, false);
+    u->email = sq_col_text(a, st, 1, false);
+    u->username = sq_col_text(a, st, 2, false);
+    u->name = sq_col_text(a, st, 3, false);
+    u->time_zone = sq_col_text(a, st, 4, false);
+    u->schedule_time_zone = sq_col_text(a, st, 5, false);
+    u->role = sq_col_text(a, st, 6, false);
+    u->password_hash = sq_col_text(a, st, 7, false);
+    u->created_at = sqlite3_column_int64(st, 8);
+    u->updated_at = sqlite3_column_int64(st, 9);
+}
+
+static void read_user_v(arena *a, sqlite3_stmt *st, void *out) { read_user(a, st, out); }
+
+static store_rc sq_user_get(store_conn *base, arena *a, const char *column, const char *value,
+                            store_user *out)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st;
+    if (strcmp(column, "email") == 0)
+        st = sq_stmt(c, ST_USER_BY_EMAIL, "SELECT " USER_COLS " FROM users WHERE email = ?");
+    else if (strcmp(column, "username") == 0)
+        st = sq_stmt(c, ST_USER_BY_USERNAME, "SELECT " USER_COLS " FROM users WHERE username = ?");
+    else
+        st = sq_stmt(c, ST_USER_BY_ID, "SELECT " USER_COLS " FROM users WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, value);
+    return sq_step_one(c, st, "user get", read_user_v, a, out);
+}
+
+static store_rc sq_user_update(store_conn *base, const store_user *u)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_USER_UPDATE,
+                               "UPDATE users SET name = ?, time_zone = ?, schedule_time_zone = ?,"
+                               " password_hash = ?, updated_at = ? WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, u->name);
+    sq_bind_text(st, 2, u->time_zone);
+    sq_bind_text(st, 3, u->schedule_time_zone);
+    sq_bind_text(st, 4, u->password_hash);
+    sq_bind_int64(st, 5, u->updated_at);
+    sq_bind_text(st, 6, u->id);
+    store_rc r = sq_exec_stmt(c, st, "user update");
+    if (r == STORE_OK && sqlite3_changes(c->db) == 0)
+        return STORE_NOT_FOUND;
+    return r;
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static store_rc sq_session_insert(store_conn *base, const store_session *s)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_SESSION_INSERT,
+                               "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at,"
+                               " expires_at) VALUES (?,?,?,?,?)");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, s->token_hash);
+    sq_bind_text(st, 2, s->user_id);
+    sq_bind_text(st, 3, s->csrf_token);
+    sq_bind_int64(st, 4, s->created_at);
+    sq_bind_int64(st, 5, s->expires_at);
+    return sq_exec_stmt(c, st, "session insert");
+}
+
+static void read_session(arena *a, sqlite3_stmt *st, void *out)
+{
+    store_session *s = out;
+    s->token_hash = sq_col_text(a, st, 0, false);
+    s->user_id = sq_col_text(a, st, 1, false);
+    s->csrf_token = sq_col_text(a, st, 2, false);
+    s->created_at = sqlite3_column_int64(st, 3);
+    s->expires_at = sqlite3_column_int64(st, 4);
+}
+
+static store_rc sq_session_get(store_conn *base, arena *a, const char *token_hash, int64_t now,
+                               store_session *out)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_SESSION_GET,
+                               "SELECT token_hash, user_id, csrf_token, created_at, expires_at"
+                               " FROM sessions WHERE token_hash = ? AND expires_at > ?");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, token_hash);
+    sq_bind_int64(st, 2, now);
+    return sq_step_one(c, st, "session get", read_session, a, out);
+}
+
+static store_rc sq_session_delete(store_conn *base, const char *token_hash)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_SESSION_DELETE, "DELETE FROM sessions WHERE token_hash = ?");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, token_hash);
+    return sq_exec_stmt(c, st, "session delete");
+}
+
+static store_rc sq_session_delete_user(store_conn *base, const char *user_id, const char *keep)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_SESSION_DELETE_USER,
+                               "DELETE FROM sessions WHERE user_id = ?"
+                               " AND (? IS NULL OR token_hash <> ?)");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, user_id);
+    sq_bind_text(st, 2, keep);
+    sq_bind_text(st, 3, keep);
+    return sq_exec_stmt(c, st, "session delete user");
+}
+
+
+const store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .migrate = sq_migrate,
+    .conn_open = sq_conn_open,
+    .conn_close = sq_conn_close,
+    .ping = sq_ping,
+    .migration_status = sq_migration_status,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .user_insert = sq_user_insert,
+    .user_get = sq_user_get,
+    .user_update = sq_user_update,
+    .session_insert = sq_session_insert,
+    .session_get = sq_session_get,
+    .session_delete = sq_session_delete,
+    .session_delete_user = sq_session_delete_user,
+    .meeting_type_insert = sq_mt_insert,
+    .meeting_type_get = sq_mt_get,
+    .meeting_type_list = sq_mt_list,
+    .meeting_type_update = sq_mt_update,
+    .meeting_type_delete = sq_mt_delete,
+    .rules_get = sq_rules_get,
+    .rules_replace = sq_rules_replace,
+    .overrides_get = sq_overrides_get,
+    .override_put = sq_override_put,
+    .override_delete = sq_override_delete,
+};

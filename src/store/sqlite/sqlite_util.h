@@ -1,0 +1,88 @@
+/*
+ * sqlite_util.h — small helpers shared by the SQLite backend files:
+ * a per-connection statement cache, binding and reading columns into an
+ * arena, savepoints, and mapping SQLite result codes to store_rc.
+ */
+#ifndef CALENDULA_STORE_SQLITE_UTIL_H
+#define CALENDULA_STORE_SQLITE_UTIL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "store/store_internal.h"
+
+#define SQ_MAX_STMTS 64
+
+typedef struct sq_conn {
+    store_conn base; /* must be first */
+    sqlite3 *db;
+    sqlite3_stmt *stmts[SQ_MAX_STMTS];
+    int savepoint_depth;
+} sq_conn;
+
+/* Opens a connection with the project's pragmas. NULL on failure (logged). */
+sqlite3 *sq_open_db(const char *path, char *err, size_t errsize);
+
+/* The cached prepared statement number id for sql, reset and unbound. */
+sqlite3_stmt *sq_stmt(sq_conn *c, int id, const char *sql);
+
+/* Maps a SQLite result code to store_rc, logging unexpected ones. */
+store_rc sq_rc(sq_conn *c, int rc, const char *what);
+
+/* Binding: NULL text binds SQL NULL. Positions start at 1. */
+void sq_bind_text(sqlite3_stmt *st, int pos, const char *s);
+void sq_bind_int64(sqlite3_stmt *st, int pos, int64_t v);
+
+/* A column as an arena string ("" for NULL unless null_ok, then NULL). */
+char *sq_col_text(arena *a, sqlite3_stmt *st, int col, bool null_ok);
+
+/* Runs a statement expected to return no rows. */
+store_rc sq_exec_stmt(sq_conn *c, sqlite3_stmt *st, const char *what);
+store_rc sq_exec_sql(sq_conn *c, const char *sql, const char *what);
+
+/*
+ * Runs a bound SELECT expected to give at most one row: reader fills out
+ * from it. STORE_NOT_FOUND when there is none.
+ */
+store_rc sq_step_one(sq_conn *c, sqlite3_stmt *st, const char *what,
+                     void (*reader)(arena *, sqlite3_stmt *, void *), arena *a, void *out);
+
+/* Savepoints make multi-statement writes atomic inside or outside a transaction. */
+store_rc sq_savepoint(sq_conn *c);
+store_rc sq_release(sq_conn *c);
+void sq_rollback_to(sq_conn *c);
+
+/* Statement cache slots, one per SQL text. */
+enum {
+    ST_USER_INSERT, ST_USER_BY_ID, ST_USER_BY_EMAIL, ST_USER_BY_USERNAME, ST_USER_UPDATE,
+    ST_SESSION_INSERT, ST_SESSION_GET, ST_SESSION_DELETE, ST_SESSION_DELETE_USER,
+    ST_MT_INSERT, ST_MT_HOST_INSERT, ST_MT_HOSTS_DELETE, ST_MT_HOSTS_GET, ST_MT_GET,
+    ST_MT_GET_SLUG, ST_MT_LIST, ST_MT_LIST_ACTIVE, ST_MT_UPDATE, ST_MT_DELETE,
+    ST_RULES_GET, ST_RULES_DELETE, ST_RULE_INSERT,
+    ST_OVR_GET, ST_OVR_DELETE, ST_OVR_INSERT, ST_OVR_INTERVAL_INSERT,
+    ST_PING, ST_MIGRATION_STATUS,
+};
+
+/* Implemented in sqlite_meeting.c. */
+store_rc sq_mt_insert(store_conn *c, const store_meeting_type *m, store_conflict *conflict);
+store_rc sq_mt_get(store_conn *c, arena *a, const char *id, const char *user_id,
+                   const char *slug, store_meeting_type *out);
+store_rc sq_mt_list(store_conn *c, arena *a, const char *user_id, bool active_only,
+                    store_meeting_type **out, size_t *count);
+store_rc sq_mt_update(store_conn *c, const store_meeting_type *m, store_conflict *conflict);
+store_rc sq_mt_delete(store_conn *c, const char *id, int64_t now);
+
+/* Implemented in sqlite_availability.c. */
+store_rc sq_rules_get(store_conn *c, arena *a, const char *user_id, store_rule **out,
+                      size_t *count);
+store_rc sq_rules_replace(store_conn *c, const char *user_id, const store_rule *rules,
+                          size_t count, int64_t now);
+store_rc sq_overrides_get(store_conn *c, arena *a, const char *user_id, int32_t from_day,
+                          int32_t to_day, store_override **out, size_t *count);
+store_rc sq_override_put(store_conn *c, const char *user_id, const store_override *o,
+                         int64_t now);
+store_rc sq_override_delete(store_conn *c, const char *user_id, int32_t day);
+
+#endif

@@ -1,0 +1,227 @@
+/*
+ * store.c — picks the backend from the URL, hands each thread its own
+ * connection, and forwards every call to the backend.
+ */
+#include "store/store_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/xalloc.h"
+
+struct store {
+    const store_ops *ops;
+    void *backend;
+    pthread_key_t key;
+    pthread_mutex_t lock; /* guards conns */
+    store_conn *conns;
+};
+
+static void conn_unlink_close(store *s, store_conn *c)
+{
+    pthread_mutex_lock(&s->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&s->lock);
+    s->ops->conn_close(c);
+}
+
+/* Runs when a thread that used the store exits. */
+static void conn_destructor(void *p)
+{
+    store_conn *c = p;
+    conn_unlink_close(c->owner, c);
+}
+
+store_rc store_open(const char *url, store **out, char *err, size_t errsize)
+{
+    const store_ops *ops = NULL;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        ops = &store_sqlite_ops;
+    } else {
+        snprintf(err, errsize, "unsupported database URL (expected sqlite:PATH)");
+        return STORE_ERROR;
+    }
+    void *backend = NULL;
+    store_rc rc = ops->open(url, &backend, err, errsize);
+    if (rc != STORE_OK)
+        return rc;
+    store *s = xcalloc(1, sizeof(*s));
+    s->ops = ops;
+    s->backend = backend;
+    pthread_key_create(&s->key, conn_destructor);
+    pthread_mutex_init(&s->lock, NULL);
+    *out = s;
+    return STORE_OK;
+}
+
+void store_close(store *s)
+{
+    if (!s)
+        return;
+    store_conn *mine = pthread_getspecific(s->key);
+    if (mine)
+        pthread_setspecific(s->key, NULL);
+    /* Threads that used the store have been joined by now; close leftovers. */
+    while (s->conns)
+        conn_unlink_close(s, s->conns);
+    pthread_key_delete(s->key);
+    pthread_mutex_destroy(&s->lock);
+    s->ops->close(s->backend);
+    free(s);
+}
+
+const char *store_backend_name(const store *s)
+{
+    return s->ops->name;
+}
+
+store_rc store_migrate(store *s, int *applied_now)
+{
+    return s->ops->migrate(s->backend, applied_now);
+}
+
+store_conn *store_conn_get(store *s)
+{
+    store_conn *c = pthread_getspecific(s->key);
+    if (c)
+        return c;
+    c = s->ops->conn_open(s->backend);
+    if (!c)
+        return NULL;
+    c->ops = s->ops;
+    c->owner = s;
+    pthread_mutex_lock(&s->lock);
+    c->prev = NULL;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->key, c);
+    return c;
+}
+
+store_rc store_ping(store_conn *c) { return c->ops->ping(c); }
+
+store_rc store_migration_status_get(store_conn *c, store_migration_status *out)
+{
+    return c->ops->migration_status(c, out);
+}
+
+store_rc store_begin(store_conn *c, bool write) { return c->ops->begin(c, write); }
+store_rc store_commit(store_conn *c) { return c->ops->commit(c); }
+void store_rollback(store_conn *c) { c->ops->rollback(c); }
+
+store_rc store_user_insert(store_conn *c, const store_user *u, store_conflict *conflict)
+{
+    return c->ops->user_insert(c, u, conflict);
+}
+
+store_rc store_user_get(store_conn *c, arena *a, const char *id, store_user *out)
+{
+    return c->ops->user_get(c, a, "id", id, out);
+}
+
+store_rc store_user_get_by_email(store_conn *c, arena *a, const char *email, store_user *out)
+{
+    return c->ops->user_get(c, a, "email", email, out);
+}
+
+store_rc store_user_get_by_username(store_conn *c, arena *a, const char *username, store_user *out)
+{
+    return c->ops->user_get(c, a, "username", username, out);
+}
+
+store_rc store_user_update(store_conn *c, const store_user *u) { return c->ops->user_update(c, u); }
+
+store_rc store_session_insert(store_conn *c, const store_session *s)
+{
+    return c->ops->session_insert(c, s);
+}
+
+store_rc store_session_get(store_conn *c, arena *a, const char *token_hash, int64_t now,
+                           store_session *out)
+{
+    return c->ops->session_get(c, a, token_hash, now, out);
+}
+
+store_rc store_session_delete(store_conn *c, const char *token_hash)
+{
+    return c->ops->session_delete(c, token_hash);
+}
+
+store_rc store_session_delete_user(store_conn *c, const char *user_id, const char *keep_hash)
+{
+    return c->ops->session_delete_user(c, user_id, keep_hash);
+}
+
+store_rc store_meeting_type_insert(store_conn *c, const store_meeting_type *m,
+                                   store_conflict *conflict)
+{
+    return c->ops->meeting_type_insert(c, m, conflict);
+}
+
+store_rc store_meeting_type_get(store_conn *c, arena *a, const char *id, store_meeting_type *out)
+{
+    return c->ops->meeting_type_get(c, a, id, NULL, NULL, out);
+}
+
+store_rc store_meeting_type_get_by_slug(store_conn *c, arena *a, const char *user_id,
+                                        const char *slug, store_meeting_type *out)
+{
+    return c->ops->meeting_type_get(c, a, NULL, user_id, slug, out);
+}
+
+store_rc store_meeting_type_list(store_conn *c, arena *a, const char *user_id, bool active_only,
+                                 store_meeting_type **out, size_t *count)
+{
+    return c->ops->meeting_type_list(c, a, user_id, active_only, out, count);
+}
+
+store_rc store_meeting_type_update(store_conn *c, const store_meeting_type *m,
+                                   store_conflict *conflict)
+{
+    return c->ops->meeting_type_update(c, m, conflict);
+}
+
+store_rc store_meeting_type_delete(store_conn *c, const char *id, int64_t now)
+{
+    return c->ops->meeting_type_delete(c, id, now);
+}
+
+store_rc store_rules_get(store_conn *c, arena *a, const char *user_id, store_rule **out,
+                         size_t *count)
+{
+    return c->ops->rules_get(c, a, user_id, out, count);
+}
+
+store_rc store_rules_replace(store_conn *c, const char *user_id, const store_rule *rules,
+                             size_t count, int64_t now)
+{
+    return c->ops->rules_replace(c, user_id, rules, count, now);
+}
+
+store_rc store_overrides_get(store_conn *c, arena *a, const char *user_id, int32_t from_day,
+                             int32_t to_day, store_override **out, size_t *count)
+{
+    return c->ops->overrides_get(c, a, user_id, from_day, to_day, out, count);
+}
+
+store_rc store_override_put(store_conn *c, const char *user_id, const store_override *o,
+                            int64_t now)
+{
+    return c->ops->override_put(c, user_id, o, now);
+}
+
+store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day)
+{
+    return c->ops->override_delete(c, user_id, day);
+}

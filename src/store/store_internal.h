@@ -1,0 +1,68 @@
+/*
+ * store_internal.h — what a backend implements. Only store.c and the
+ * backends include this; services use store.h.
+ */
+#ifndef CALENDULA_STORE_INTERNAL_H
+#define CALENDULA_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+typedef struct store_ops store_ops;
+
+/* Every backend connection starts with this header. */
+struct store_conn {
+    const store_ops *ops;
+    store *owner;
+    struct store_conn *prev, *next; /* the store's list of open connections */
+};
+
+struct store_ops {
+    const char *name;
+    /* url is the whole configured URL. */
+    store_rc (*open)(const char *url, void **backend, char *err, size_t errsize);
+    void (*close)(void *backend);
+    store_rc (*migrate)(void *backend, int *applied_now);
+    store_conn *(*conn_open)(void *backend);
+    void (*conn_close)(store_conn *c);
+
+    store_rc (*ping)(store_conn *c);
+    store_rc (*migration_status)(store_conn *c, store_migration_status *out);
+    store_rc (*begin)(store_conn *c, bool write);
+    store_rc (*commit)(store_conn *c);
+    void (*rollback)(store_conn *c);
+
+    store_rc (*user_insert)(store_conn *c, const store_user *u, store_conflict *conflict);
+    store_rc (*user_get)(store_conn *c, arena *a, const char *column, const char *value,
+                         store_user *out);
+    store_rc (*user_update)(store_conn *c, const store_user *u);
+
+    store_rc (*session_insert)(store_conn *c, const store_session *s);
+    store_rc (*session_get)(store_conn *c, arena *a, const char *token_hash, int64_t now,
+                            store_session *out);
+    store_rc (*session_delete)(store_conn *c, const char *token_hash);
+    store_rc (*session_delete_user)(store_conn *c, const char *user_id, const char *keep_hash);
+
+    store_rc (*meeting_type_insert)(store_conn *c, const store_meeting_type *m,
+                                    store_conflict *conflict);
+    store_rc (*meeting_type_get)(store_conn *c, arena *a, const char *id, const char *user_id,
+                                 const char *slug, store_meeting_type *out);
+    store_rc (*meeting_type_list)(store_conn *c, arena *a, const char *user_id, bool active_only,
+                                  store_meeting_type **out, size_t *count);
+    store_rc (*meeting_type_update)(store_conn *c, const store_meeting_type *m,
+                                    store_conflict *conflict);
+    store_rc (*meeting_type_delete)(store_conn *c, const char *id, int64_t now);
+
+    store_rc (*rules_get)(store_conn *c, arena *a, const char *user_id, store_rule **out,
+                          size_t *count);
+    store_rc (*rules_replace)(store_conn *c, const char *user_id, const store_rule *rules,
+                              size_t count, int64_t now);
+    store_rc (*overrides_get)(store_conn *c, arena *a, const char *user_id, int32_t from_day,
+                              int32_t to_day, store_override **out, size_t *count);
+    store_rc (*override_put)(store_conn *c, const char *user_id, const store_override *o,
+                             int64_t now);
+    store_rc (*override_delete)(store_conn *c, const char *user_id, int32_t day);
+};
+
+extern const store_ops store_sqlite_ops;
+
+#endif
