@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "base/civil.h"
 #include "service/availability.h"
+#include "service/slot_service.h"
 
 #define DAY_MIN (-719162) /* 0001-01-01 */
 #define DAY_MAX 2932896   /* 9999-12-31 */
@@ -220,8 +221,70 @@ static void override_delete(void *ctx, http_request *req, http_response *res)
     http_text(res, req->arena, 204, NULL, "", 0);
 }
 
+static void free_slots(void *p)
+{
+    slots_result_release(p);
+}
+
+static json_t *slots_json(arena *ar, const slot_answer *ans)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < ans->result.count; i++) {
+        const slots_slot *s = &ans->result.slots[i];
+        char local[26];
+        civil_format_rfc3339(s->start, s->viewer_offset, local);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "start", api_time(ar, s->start),
+                                             "end", api_time(ar, s->end), "local_start", local,
+                                             "seats_remaining", s->seats_remaining));
+    }
+    return json_pack("{s:s, s:s, s:o}", "meeting_type_id", ans->meeting_type.id, "timezone",
+                     ans->time_zone, "slots", arr);
+}
+
+/* GET /api/availability/slots?meeting_type_id=&date= | start_date=&end_date= [&timezone=] */
+static void slots_get(void *ctx, http_request *req, http_response *res)
+{
+    slot_query q = {0};
+    q.meeting_type_id = http_query(req, "meeting_type_id");
+    q.time_zone = http_query(req, "timezone");
+    if (q.time_zone && !*q.time_zone)
+        q.time_zone = NULL;
+    if (!q.meeting_type_id || !*q.meeting_type_id) {
+        http_error(res, req->arena, 400, "invalid_parameter", "meeting_type_id is required.",
+                   "meeting_type_id");
+        return;
+    }
+    const char *date = http_query(req, "date");
+    if (date) {
+        if (!parse_day(req, res, date, "date", &q.first_day))
+            return;
+        q.last_day = q.first_day;
+    } else {
+        const char *sd = http_query(req, "start_date"), *ed = http_query(req, "end_date");
+        if (!sd || !ed) {
+            http_error(res, req->arena, 400, "invalid_parameter",
+                       "Give date, or start_date and end_date.", sd ? "end_date" : "date");
+            return;
+        }
+        if (!parse_day(req, res, sd, "start_date", &q.first_day) ||
+            !parse_day(req, res, ed, "end_date", &q.last_day))
+            return;
+    }
+    slot_answer ans;
+    svc_error e = {0};
+    if (slot_service_query(ctx, req->arena, &q, &ans, &e) != SVC_OK) {
+        api_fail(res, req->arena, &e);
+        return;
+    }
+    slots_result *kept = arena_alloc(req->arena, sizeof(*kept));
+    *kept = ans.result;
+    arena_on_free(req->arena, free_slots, kept);
+    http_json(res, req->arena, 200, slots_json(req->arena, &ans));
+}
+
 void api_availability_register(router *r)
 {
+    router_add(r, "GET", "/api/availability/slots", slots_get);
     router_add(r, "GET", "/api/availability/rules", rules_get);
     router_add(r, "POST", "/api/availability/rules", rules_put);
     router_add(r, "PUT", "/api/availability/rules", rules_put);

@@ -225,3 +225,9 @@ store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day)
 {
     return c->ops->override_delete(c, user_id, day);
 }
+
+store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
+                        const char *meeting_type_id, store_busy **out, size_t *count)
+{
+    return c->ops->busy_get(c, a, host_id, from, to, meeting_type_id, out, count);
+}

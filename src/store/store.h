@@ -106,6 +106,14 @@ typedef struct store_override {
     size_t nwindows;
 } store_override;
 
+/* A standing booking's hold on one host, as the slot engine needs it. */
+typedef struct store_busy {
+    int64_t start, end;           /* the meeting */
+    int64_t busy_start, busy_end; /* widened by its meeting type's buffers */
+    bool same_type;               /* of the meeting type being asked about */
+    int seats;                    /* invitees it holds */
+} store_busy;
+
 typedef struct store_migration_status {
     int applied;  /* highest applied version */
     int known;    /* highest version this binary carries */
@@ -174,5 +182,16 @@ store_rc store_overrides_get(store_conn *c, arena *a, const char *user_id, int32
 store_rc store_override_put(store_conn *c, const char *user_id, const store_override *o,
                             int64_t now);
 store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day);
+
+
+/* ---- occupancy ---- */
+
+/*
+ * The active holds of host_id whose busy range overlaps [from, to),
+ * flagged same_type when they belong to meeting_type_id. Reads through
+ * the (host, range) index.
+ */
+store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
+                        const char *meeting_type_id, store_busy **out, size_t *count);
 
 #endif

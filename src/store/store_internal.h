@@ -61,6 +61,8 @@ struct store_ops {
     store_rc (*override_put)(store_conn *c, const char *user_id, const store_override *o,
                              int64_t now);
     store_rc (*override_delete)(store_conn *c, const char *user_id, int32_t day);
+    store_rc (*busy_get)(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
+                         const char *meeting_type_id, store_busy **out, size_t *count);
 };
 
 extern const store_ops store_sqlite_ops;

@@ -197,3 +197,44 @@ store_rc sq_override_put(store_conn *base, const char *user_id, const store_over
     }
     return sq_release(c);
 }
+
+store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t from, int64_t to,
+                     const char *meeting_type_id, store_busy **out, size_t *count)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_BUSY_GET,
+                               "SELECT b.start_time, b.end_time, h.busy_start, h.busy_end,"
+                               " b.meeting_type_id = ?4"
+                               " FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id"
+                               " WHERE h.host_user_id = ?1 AND h.active = 1"
+                               " AND h.busy_start < ?3 AND h.busy_end > ?2"
+                               " ORDER BY h.busy_start");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, host_id);
+    sq_bind_int64(st, 2, from);
+    sq_bind_int64(st, 3, to);
+    sq_bind_text(st, 4, meeting_type_id);
+    size_t cap = 32, n = 0;
+    store_busy *items = arena_alloc(a, cap * sizeof(*items));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            store_busy *grown = arena_alloc(a, cap * 2 * sizeof(*items));
+            memcpy(grown, items, cap * sizeof(*items));
+            items = grown;
+            cap *= 2;
+        }
+        items[n++] = (store_busy){
+            .start = sqlite3_column_int64(st, 0), .end = sqlite3_column_int64(st, 1),
+            .busy_start = sqlite3_column_int64(st, 2), .busy_end = sqlite3_column_int64(st, 3),
+            .same_type = sqlite3_column_int(st, 4) != 0, .seats = 1,
+        };
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_rc(c, rc, "busy get");
+    *out = items;
+    *count = n;
+    return STORE_OK;
+}

@@ -366,4 +366,5 @@ const store_ops store_sqlite_ops = {
     .overrides_get = sq_overrides_get,
     .override_put = sq_override_put,
     .override_delete = sq_override_delete,
+    .busy_get = sq_busy_get,
 };

@@ -62,7 +62,7 @@ enum {
     ST_MT_GET_SLUG, ST_MT_LIST, ST_MT_LIST_ACTIVE, ST_MT_UPDATE, ST_MT_DELETE,
     ST_RULES_GET, ST_RULES_DELETE, ST_RULE_INSERT,
     ST_OVR_GET, ST_OVR_DELETE, ST_OVR_INSERT, ST_OVR_INTERVAL_INSERT,
-    ST_PING, ST_MIGRATION_STATUS,
+    ST_PING, ST_MIGRATION_STATUS, ST_BUSY_GET,
 };
 
 /* Implemented in sqlite_meeting.c. */
@@ -84,5 +84,9 @@ store_rc sq_overrides_get(store_conn *c, arena *a, const char *user_id, int32_t 
 store_rc sq_override_put(store_conn *c, const char *user_id, const store_override *o,
                          int64_t now);
 store_rc sq_override_delete(store_conn *c, const char *user_id, int32_t day);
+
+
+store_rc sq_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
+                     const char *meeting_type_id, store_busy **out, size_t *count);
 
 #endif

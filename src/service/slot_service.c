@@ -1,0 +1,138 @@
+/* slot_service.c — see slot_service.h. */
+#include "service/slot_service.h"
+
+#include <string.h>
+
+#include "service/meeting_types.h"
+#include "service/tzdb.h"
+
+#define DAY_SECONDS 86400
+/* Host-local days can start up to ~26 h before or after viewer-local ones. */
+#define MARGIN_DAYS 2
+
+static slots_kind kind_of(const char *k)
+{
+    if (strcmp(k, "group") == 0)
+        return SLOTS_GROUP;
+    if (strcmp(k, "collective") == 0)
+        return SLOTS_COLLECTIVE;
+    if (strcmp(k, "round_robin") == 0)
+        return SLOTS_ROUND_ROBIN;
+    return SLOTS_ONE_ON_ONE;
+}
+
+void slot_service_meeting(const store_meeting_type *m, slots_meeting *out)
+{
+    *out = (slots_meeting){
+        .kind = kind_of(m->kind),
+        .duration_minutes = m->duration_minutes,
+        .buffer_before_minutes = m->buffer_before_minutes,
+        .buffer_after_minutes = m->buffer_after_minutes,
+        .interval_minutes = m->slot_interval_minutes,
+        .min_notice_minutes = m->min_notice_minutes,
+        .window_days = m->booking_window_days,
+        .max_bookings_per_day = m->max_bookings_per_day,
+        .seats = m->seats,
+    };
+}
+
+/* Loads everything the engine needs about one host for the range. */
+static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const char *type_id,
+                        int32_t first_day, int32_t last_day, slots_host *h,
+                        const char **zone_name, svc_error *e)
+{
+    store_user u;
+    store_rule *rules;
+    store_override *ovr;
+    store_busy *busy;
+    size_t nrules, novr, nbusy;
+    store_rc rc = store_user_get(c, ar, host_id, &u);
+    if (rc == STORE_OK)
+        rc = store_rules_get(c, ar, host_id, &rules, &nrules);
+    if (rc == STORE_OK)
+        rc = store_overrides_get(c, ar, host_id, first_day - MARGIN_DAYS, last_day + MARGIN_DAYS,
+                                 &ovr, &novr);
+    int64_t from = (int64_t)(first_day - MARGIN_DAYS) * DAY_SECONDS;
+    int64_t to = (int64_t)(last_day + 1 + MARGIN_DAYS) * DAY_SECONDS;
+    if (rc == STORE_OK)
+        rc = store_busy_get(c, ar, host_id, from, to, type_id, &busy, &nbusy);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    memset(h, 0, sizeof(*h));
+    h->zone = tzdb_get(u.schedule_time_zone);
+    if (!h->zone)
+        return svc_fail(e, SVC_INTERNAL, "A host's time zone cannot be loaded.", NULL);
+    *zone_name = u.schedule_time_zone;
+    slots_rule *sr = arena_alloc(ar, (nrules + 1) * sizeof(*sr));
+    for (size_t i = 0; i < nrules; i++)
+        sr[i] = (slots_rule){rules[i].day_of_week, rules[i].start_minute, rules[i].end_minute};
+    slots_override *so = arena_alloc(ar, (novr + 1) * sizeof(*so));
+    for (size_t i = 0; i < novr; i++) {
+        slots_window *w = arena_alloc(ar, (ovr[i].nwindows + 1) * sizeof(*w));
+        for (size_t j = 0; j < ovr[i].nwindows; j++)
+            w[j] = (slots_window){ovr[i].windows[j].start_minute, ovr[i].windows[j].end_minute};
+        so[i] = (slots_override){ovr[i].day, w, ovr[i].nwindows};
+    }
+    slots_booking *sb = arena_alloc(ar, (nbusy + 1) * sizeof(*sb));
+    for (size_t i = 0; i < nbusy; i++)
+        sb[i] = (slots_booking){busy[i].start, busy[i].end, busy[i].busy_start, busy[i].busy_end,
+                                busy[i].same_type, busy[i].seats};
+    h->rules = sr;
+    h->nrules = nrules;
+    h->overrides = so;
+    h->noverrides = novr;
+    h->bookings = sb;
+    h->nbookings = nbusy;
+    return SVC_OK;
+}
+
+svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *answer,
+                          svc_error *e)
+{
+    memset(answer, 0, sizeof(*answer));
+    if (q->last_day < q->first_day)
+        return svc_fail(e, SVC_VALIDATION, "end_date must not be before start_date.", "end_date");
+    if (q->last_day - q->first_day + 1 > SLOTS_MAX_RANGE_DAYS)
+        return svc_fail(e, SVC_VALIDATION, "Ask for at most 62 days at a time.", "end_date");
+    const tz_zone *viewer = NULL;
+    if (q->time_zone && !(viewer = tzdb_get(q->time_zone)))
+        return svc_fail(e, SVC_INVALID_TIME_ZONE,
+                        "Unknown time zone; use an IANA name such as Europe/Paris.", "timezone");
+    store_meeting_type *m = &answer->meeting_type;
+    if (mt_get(a, ar, q->meeting_type_id, m, e) != SVC_OK)
+        return e->rc;
+    if (!m->is_active)
+        return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    /* One read transaction: every host is seen at the same moment. */
+    store_rc rc = store_begin(c, false);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    slots_host *hosts = arena_calloc(ar, m->nhosts + 1, sizeof(*hosts));
+    const char *first_zone = NULL;
+    for (size_t i = 0; i < m->nhosts; i++) {
+        const char *zone_name = NULL;
+        if (load_host(c, ar, m->host_ids[i], m->id, q->first_day, q->last_day, &hosts[i],
+                      &zone_name, e) != SVC_OK) {
+            store_rollback(c);
+            return e->rc;
+        }
+        if (!first_zone)
+            first_zone = zone_name;
+    }
+    store_rollback(c); /* read-only: nothing to commit */
+    if (!viewer) {
+        viewer = hosts[0].zone;
+        answer->time_zone = first_zone;
+    } else {
+        answer->time_zone = q->time_zone;
+    }
+    slots_meeting meeting;
+    slot_service_meeting(m, &meeting);
+    slots_query sq = {svc_now(a), viewer, q->first_day, q->last_day};
+    if (slots_compute(&meeting, hosts, m->nhosts, &sq, &answer->result) != SLOTS_OK)
+        return svc_fail(e, SVC_INTERNAL, "The meeting type's settings cannot be scheduled.", NULL);
+    return SVC_OK;
+}

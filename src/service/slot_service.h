@@ -1,0 +1,37 @@
+/*
+ * slot_service.h — the bookable slots of a meeting type for a range of
+ * dates as seen in the viewer's zone (GET /api/availability/slots).
+ *
+ * Loads the meeting type, each host's schedule zone, weekly rules, date
+ * overrides and standing bookings for the range (plus margins for buffers
+ * and host-local days), then runs the pure engine (domain/slots.h).
+ */
+#ifndef CALENDULA_SERVICE_SLOT_SERVICE_H
+#define CALENDULA_SERVICE_SLOT_SERVICE_H
+
+#include "domain/slots.h"
+#include "service/service.h"
+
+#define SLOTS_MAX_RANGE_DAYS 62
+
+typedef struct slot_query {
+    const char *meeting_type_id;
+    int32_t first_day; /* viewer-local, inclusive */
+    int32_t last_day;
+    const char *time_zone; /* NULL = the (first) host's schedule zone */
+} slot_query;
+
+typedef struct slot_answer {
+    store_meeting_type meeting_type;
+    const char *time_zone; /* the zone the answer is expressed in */
+    slots_result result;   /* owned: release with slots_result_release */
+} slot_answer;
+
+/* On success the caller releases answer->result. */
+svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *answer,
+                          svc_error *e);
+
+/* Meeting type settings as the engine wants them. */
+void slot_service_meeting(const store_meeting_type *m, slots_meeting *out);
+
+#endif

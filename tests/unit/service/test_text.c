@@ -1,0 +1,88 @@
+/* test_text.c — user text checks and the login rate limiter. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "service/ratelimit.h"
+#include "service/text.h"
+#include "service/users.h"
+
+static void test_lines(void **state)
+{
+    (void)state;
+    assert_int_equal(text_chars("h\xc3\xa9llo"), 5);
+    assert_true(text_valid_line("Zoë", 1, 3));
+    assert_false(text_valid_line("", 1, 10));
+    assert_false(text_valid_line("   ", 1, 10));
+    assert_true(text_valid_line("", 0, 10));
+    assert_false(text_valid_line("a\r\nBcc: x", 1, 100)); /* header injection shape */
+    assert_false(text_valid_line("a\tb", 1, 100));
+    assert_true(text_valid_block("line one\nline two\ttab", 100));
+    assert_false(text_valid_block("bell\a", 100));
+    assert_false(text_valid_line("abcdef", 1, 5));
+}
+
+static void test_lower(void **state)
+{
+    (void)state;
+    arena *a = arena_new();
+    assert_string_equal(text_lower(a, "Ann@Example.COM"), "ann@example.com");
+    arena_free(a);
+}
+
+static void test_emails_and_usernames(void **state)
+{
+    (void)state;
+    assert_true(users_email_valid("a@b.io"));
+    assert_true(users_email_valid("first.last+tag@sub.example.com"));
+    assert_false(users_email_valid("no-at.example.com"));
+    assert_false(users_email_valid("a@b"));
+    assert_false(users_email_valid("a@@b.io"));
+    assert_false(users_email_valid("a b@c.io"));
+    assert_false(users_email_valid("a@b.io\r\nBcc: x@y.z"));
+    assert_true(users_username_valid("ann"));
+    assert_true(users_username_valid("a-1"));
+    assert_false(users_username_valid("an"));
+    assert_false(users_username_valid("-ann"));
+    assert_false(users_username_valid("Ann"));
+    assert_false(users_username_valid("api"));
+    assert_false(users_username_valid("dashboard"));
+    assert_false(users_username_valid("a2345678901234567890123456789012345678901"));
+}
+
+static void test_ratelimit(void **state)
+{
+    (void)state;
+    ratelimit *rl = ratelimit_new(900);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ratelimit_blocked(rl, "k", 3, 1000), 0);
+        ratelimit_hit(rl, "k", 1000 + i);
+    }
+    assert_int_equal(ratelimit_blocked(rl, "k", 3, 1010), 890);
+    assert_int_equal(ratelimit_blocked(rl, "other", 3, 1010), 0);
+    assert_int_equal(ratelimit_blocked(rl, "k", 3, 1900), 0); /* window over */
+    ratelimit_reset(rl, "k");
+    assert_int_equal(ratelimit_blocked(rl, "k", 1, 1010), 0);
+    /* A flood of distinct keys never grows memory and never crashes. */
+    char key[32];
+    for (int i = 0; i < 50000; i++) {
+        snprintf(key, sizeof(key), "flood-%d", i);
+        ratelimit_hit(rl, key, 2000);
+    }
+    ratelimit_free(rl);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_lower),
+        cmocka_unit_test(test_emails_and_usernames),
+        cmocka_unit_test(test_ratelimit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
