@@ -47,6 +47,9 @@ svc_rc api_missing(svc_error *e, const char *key);
  */
 bool api_auth(app *a, http_request *req, http_response *res, users_auth *out);
 
+/* True when a cookie-authenticated request carries the CSRF proof. */
+bool api_csrf_ok(app *a, const http_request *req, const users_auth *auth);
+
 /* Authenticates silently: true when the request carries a valid session. */
 bool api_try_auth(app *a, http_request *req, users_auth *out);
 
@@ -61,5 +64,6 @@ void api_users_register(router *r);
 void api_meeting_types_register(router *r);
 void api_availability_register(router *r);
 void api_health_register(router *r);
+void api_bookings_register(router *r);
 
 #endif

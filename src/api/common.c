@@ -24,6 +24,9 @@ static const struct {
     {SVC_SLUG_TAKEN, 409, "slug_taken"},
     {SVC_SLOT_UNAVAILABLE, 409, "slot_unavailable"},
     {SVC_VERSION_CONFLICT, 409, "version_conflict"},
+    {SVC_BOOKING_CANCELLED, 409, "booking_cancelled"},
+    {SVC_IDEMPOTENCY_IN_FLIGHT, 409, "idempotency_in_flight"},
+    {SVC_IDEMPOTENCY_REUSED, 422, "idempotency_key_reused"},
     {SVC_VALIDATION, 422, "validation_failed"},
     {SVC_INVALID_TIME_ZONE, 422, "invalid_time_zone"},
     {SVC_RATE_LIMITED, 429, "rate_limited"},
@@ -181,7 +184,7 @@ static bool origin_ok(app *a, const http_request *req)
     return rest && strcasecmp(rest, host) == 0;
 }
 
-static bool csrf_ok(app *a, const http_request *req, const users_auth *auth)
+bool api_csrf_ok(app *a, const http_request *req, const users_auth *auth)
 {
     const char *hdr = http_header_get(req, "X-CSRF-Token");
     if (hdr && secure_equal(hdr, strlen(hdr), auth->session.csrf_token,
@@ -224,7 +227,7 @@ bool api_auth(app *a, http_request *req, http_response *res, users_auth *out)
         api_fail(res, req->arena, &e);
         return false;
     }
-    if (via_cookie && is_unsafe(req->method) && !csrf_ok(a, req, out)) {
+    if (via_cookie && is_unsafe(req->method) && !api_csrf_ok(a, req, out)) {
         svc_fail(&e, SVC_FORBIDDEN,
                  "CSRF check failed: send the X-CSRF-Token header or a same-origin Origin.",
                  NULL);
@@ -241,4 +244,5 @@ void api_register(router *r)
     api_users_register(r);
     api_meeting_types_register(r);
     api_availability_register(r);
+    api_bookings_register(r);
 }

@@ -2,7 +2,10 @@
 #include "base/secure.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "base/xalloc.h"
 
 #define PW_OPSLIMIT 2ULL
 #define PW_MEMLIMIT (19ULL * 1024 * 1024)
@@ -110,4 +113,44 @@ bool secure_password_hash(const char *password, size_t len, char out[static SECU
 bool secure_password_verify(const char *encoded, const char *password, size_t len)
 {
     return crypto_pwhash_str_verify(encoded, password, len) == 0;
+}
+
+char *secure_seal(const uint8_t key[static 32], const char *plain, size_t len)
+{
+    size_t boxlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
+    uint8_t *box = xmalloc(boxlen);
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const uint8_t *)plain, len, box,
+                          key);
+    size_t b64len = sodium_base64_ENCODED_LEN(boxlen, sodium_base64_VARIANT_ORIGINAL);
+    char *out = xmalloc(b64len);
+    sodium_bin2base64(out, b64len, box, boxlen, sodium_base64_VARIANT_ORIGINAL);
+    free(box);
+    return out;
+}
+
+char *secure_unseal(const uint8_t key[static 32], const char *sealed, size_t *len_out)
+{
+    size_t slen = strlen(sealed);
+    uint8_t *box = xmalloc(slen + 1);
+    size_t boxlen = 0;
+    char *plain = NULL;
+    if (sodium_base642bin(box, slen + 1, sealed, slen, NULL, &boxlen, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        boxlen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+        goto out;
+    size_t len = boxlen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+    plain = xmalloc(len + 1);
+    if (crypto_secretbox_open_easy((uint8_t *)plain, box + crypto_secretbox_NONCEBYTES,
+                                   boxlen - crypto_secretbox_NONCEBYTES, box, key) != 0) {
+        free(plain);
+        plain = NULL;
+        goto out;
+    }
+    plain[len] = '\0';
+    if (len_out)
+        *len_out = len;
+out:
+    free(box);
+    return plain;
 }

@@ -46,6 +46,15 @@ bool secure_equal(const void *a, size_t alen, const void *b, size_t blen);
 bool secure_password_hash(const char *password, size_t len, char out[static SECURE_PWHASH_MAX]);
 bool secure_password_verify(const char *encoded, const char *password, size_t len);
 
+/*
+ * Authenticated encryption (XSalsa20-Poly1305) of text with a 32-byte
+ * key: secure_seal returns base64 of nonce||ciphertext (free() it);
+ * secure_unseal returns the plaintext (free() it) or NULL if the text was
+ * altered or the key is wrong.
+ */
+char *secure_seal(const uint8_t key[static 32], const char *plain, size_t len);
+char *secure_unseal(const uint8_t key[static 32], const char *sealed, size_t *len_out);
+
 /* Hex encode/decode helpers. decode returns false on bad input or size. */
 void secure_hex_encode(const uint8_t *in, size_t len, char *out /* 2*len+1 */);
 bool secure_hex_decode(const char *hex, uint8_t *out, size_t out_len);

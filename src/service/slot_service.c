@@ -38,7 +38,7 @@ void slot_service_meeting(const store_meeting_type *m, slots_meeting *out)
 
 /* Loads everything the engine needs about one host for the range. */
 static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const char *type_id,
-                        int32_t first_day, int32_t last_day, slots_host *h,
+                        const char *exclude, int32_t first_day, int32_t last_day, slots_host *h,
                         const char **zone_name, svc_error *e)
 {
     store_user u;
@@ -55,7 +55,7 @@ static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const cha
     int64_t from = (int64_t)(first_day - MARGIN_DAYS) * DAY_SECONDS;
     int64_t to = (int64_t)(last_day + 1 + MARGIN_DAYS) * DAY_SECONDS;
     if (rc == STORE_OK)
-        rc = store_busy_get(c, ar, host_id, from, to, type_id, &busy, &nbusy);
+        rc = store_busy_get(c, ar, host_id, from, to, type_id, exclude, &busy, &nbusy);
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
     memset(h, 0, sizeof(*h));
@@ -86,6 +86,54 @@ static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const cha
     return SVC_OK;
 }
 
+/* Every host of m, in host order; *first_zone names the first host's zone. */
+static svc_rc load_hosts(store_conn *c, arena *ar, const store_meeting_type *m,
+                         const char *exclude, int32_t first_day, int32_t last_day,
+                         slots_host **out, const char **first_zone, svc_error *e)
+{
+    slots_host *hosts = arena_calloc(ar, m->nhosts + 1, sizeof(*hosts));
+    for (size_t i = 0; i < m->nhosts; i++) {
+        const char *zone_name = NULL;
+        if (load_host(c, ar, m->host_ids[i], m->id, exclude, first_day, last_day, &hosts[i],
+                      &zone_name, e) != SVC_OK)
+            return e->rc;
+        if (i == 0)
+            *first_zone = zone_name;
+    }
+    *out = hosts;
+    return SVC_OK;
+}
+
+svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
+                          int64_t start, const char *exclude_booking, slots_slot *found,
+                          svc_error *e)
+{
+    const tz_zone *utc = tzdb_get("UTC");
+    if (!utc)
+        return svc_fail(e, SVC_INTERNAL, "The UTC zone cannot be loaded.", NULL);
+    int32_t day = (int32_t)(start >= 0 ? start / DAY_SECONDS : -((-start + DAY_SECONDS - 1) / DAY_SECONDS));
+    slots_host *hosts;
+    const char *first_zone = NULL;
+    if (load_hosts(c, ar, m, exclude_booking, day, day, &hosts, &first_zone, e) != SVC_OK)
+        return e->rc;
+    slots_meeting meeting;
+    slot_service_meeting(m, &meeting);
+    slots_query sq = {svc_now(a), utc, day, day};
+    slots_result r = {0};
+    if (slots_compute(&meeting, hosts, m->nhosts, &sq, &r) != SLOTS_OK)
+        return svc_fail(e, SVC_INTERNAL, "The meeting type's settings cannot be scheduled.", NULL);
+    svc_rc rc = svc_fail(e, SVC_SLOT_UNAVAILABLE, "That time is no longer available.", "start_time");
+    for (size_t i = 0; i < r.count; i++) {
+        if (r.slots[i].start == start) {
+            *found = r.slots[i];
+            rc = svc_fail(e, SVC_OK, NULL, NULL);
+            break;
+        }
+    }
+    slots_result_release(&r);
+    return rc;
+}
+
 svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *answer,
                           svc_error *e)
 {
@@ -110,17 +158,11 @@ svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *a
     store_rc rc = store_begin(c, false);
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
-    slots_host *hosts = arena_calloc(ar, m->nhosts + 1, sizeof(*hosts));
+    slots_host *hosts;
     const char *first_zone = NULL;
-    for (size_t i = 0; i < m->nhosts; i++) {
-        const char *zone_name = NULL;
-        if (load_host(c, ar, m->host_ids[i], m->id, q->first_day, q->last_day, &hosts[i],
-                      &zone_name, e) != SVC_OK) {
-            store_rollback(c);
-            return e->rc;
-        }
-        if (!first_zone)
-            first_zone = zone_name;
+    if (load_hosts(c, ar, m, NULL, q->first_day, q->last_day, &hosts, &first_zone, e) != SVC_OK) {
+        store_rollback(c);
+        return e->rc;
     }
     store_rollback(c); /* read-only: nothing to commit */
     if (!viewer) {

@@ -31,6 +31,16 @@ typedef struct slot_answer {
 svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *answer,
                           svc_error *e);
 
+/*
+ * Inside the caller's transaction on c: is `start` a slot the engine
+ * offers now for meeting type m (ignoring exclude_booking's own holds, for
+ * a reschedule)? On SVC_OK *found is that slot (host_mask names the hosts
+ * that can take it); SVC_SLOT_UNAVAILABLE when it is not offered.
+ */
+svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
+                          int64_t start, const char *exclude_booking, slots_slot *found,
+                          svc_error *e);
+
 /* Meeting type settings as the engine wants them. */
 void slot_service_meeting(const store_meeting_type *m, slots_meeting *out);
 

@@ -227,7 +227,89 @@ store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day)
 }
 
 store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                        const char *meeting_type_id, store_busy **out, size_t *count)
+                        const char *meeting_type_id, const char *exclude_booking,
+                        store_busy **out, size_t *count)
 {
-    return c->ops->busy_get(c, a, host_id, from, to, meeting_type_id, out, count);
+    return c->ops->busy_get(c, a, host_id, from, to, meeting_type_id, exclude_booking, out,
+                            count);
+}
+
+store_rc store_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                              size_t nhosts)
+{
+    return c->ops->booking_insert(c, b, hosts, nhosts);
+}
+
+store_rc store_booking_get(store_conn *c, arena *a, const char *id, store_booking *out)
+{
+    return c->ops->booking_get(c, a, id, out);
+}
+
+store_rc store_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
+                                     int64_t start, const char *email, store_booking *out)
+{
+    return c->ops->booking_find_standing(c, a, meeting_type_id, start, email, out);
+}
+
+store_rc store_booking_is_host(store_conn *c, const char *booking_id, const char *user_id)
+{
+    return c->ops->booking_is_host(c, booking_id, user_id);
+}
+
+store_rc store_booking_hosts_get(store_conn *c, arena *a, const char *booking_id,
+                                 char ***host_ids, size_t *count)
+{
+    return c->ops->booking_hosts_get(c, a, booking_id, host_ids, count);
+}
+
+store_rc store_booking_move(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                            size_t nhosts, int64_t old_start, int64_t old_end, const char *reason,
+                            const char *changed_by)
+{
+    return c->ops->booking_move(c, b, hosts, nhosts, old_start, old_end, reason, changed_by);
+}
+
+store_rc store_booking_cancel(store_conn *c, const store_booking *b)
+{
+    return c->ops->booking_cancel(c, b);
+}
+
+store_rc store_booking_list(store_conn *c, arena *a, const store_booking_filter *f,
+                            store_booking **out, size_t *count)
+{
+    return c->ops->booking_list(c, a, f, out, count);
+}
+
+store_rc store_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count)
+{
+    return c->ops->booking_count_type(c, meeting_type_id, count);
+}
+
+store_rc store_outbox_insert(store_conn *c, const char *event_id, const char *topic,
+                             const char *aggregate_id, const char *payload_json, int64_t now)
+{
+    return c->ops->outbox_insert(c, event_id, topic, aggregate_id, payload_json, now);
+}
+
+store_rc store_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
+                        store_idempotency *out)
+{
+    return c->ops->idem_get(c, a, scope, key, now, out);
+}
+
+store_rc store_idem_claim(store_conn *c, const char *scope, const char *key,
+                          const char *fingerprint, int64_t now, int64_t expires_at)
+{
+    return c->ops->idem_claim(c, scope, key, fingerprint, now, expires_at);
+}
+
+store_rc store_idem_finish(store_conn *c, const char *scope, const char *key, int status,
+                           const char *body)
+{
+    return c->ops->idem_finish(c, scope, key, status, body);
+}
+
+store_rc store_idem_release(store_conn *c, const char *scope, const char *key)
+{
+    return c->ops->idem_release(c, scope, key);
 }

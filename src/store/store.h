@@ -114,6 +114,50 @@ typedef struct store_busy {
     int seats;                    /* invitees it holds */
 } store_busy;
 
+typedef struct store_booking {
+    char *id;
+    char *meeting_type_id;
+    char *host_user_id; /* the assigned (first) host */
+    char *invitee_name;
+    char *invitee_email; /* lowercased */
+    char *invitee_timezone;
+    int64_t start_time;
+    int64_t end_time;
+    char *status; /* confirmed | cancelled */
+    char *notes;
+    char *answers_json;
+    char *cancellation_reason; /* NULL unless cancelled */
+    char *manage_token_hash;
+    int version;
+    int64_t created_at;
+    int64_t updated_at;
+} store_booking;
+
+/* One host's hold for a booking. */
+typedef struct store_booking_host {
+    const char *host_user_id;
+    int64_t busy_start, busy_end;
+    const char *group_key; /* group slots share it; NULL otherwise */
+    int seats;
+} store_booking_host;
+
+typedef struct store_booking_filter {
+    const char *host_user_id;
+    const char *status; /* NULL = any */
+    int64_t from, to;   /* start_time in [from, to) */
+    int64_t after_start; /* cursor: (start_time, id) > (after_start, after_id) */
+    const char *after_id; /* NULL = from the beginning */
+    int limit;
+} store_booking_filter;
+
+typedef struct store_idempotency {
+    char *fingerprint;
+    bool done;
+    int status;
+    char *body; /* as stored (the service encrypts it) */
+    int64_t created_at;
+} store_idempotency;
+
 typedef struct store_migration_status {
     int applied;  /* highest applied version */
     int known;    /* highest version this binary carries */
@@ -188,10 +232,54 @@ store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day);
 
 /*
  * The active holds of host_id whose busy range overlaps [from, to),
- * flagged same_type when they belong to meeting_type_id. Reads through
+ * flagged same_type when they belong to meeting_type_id, leaving out
+ * exclude_booking (may be NULL; a booking being moved). Reads through
  * the (host, range) index.
  */
 store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                        const char *meeting_type_id, store_busy **out, size_t *count);
+                        const char *meeting_type_id, const char *exclude_booking,
+                        store_busy **out, size_t *count);
+
+/* ---- bookings (writes belong inside a write transaction) ---- */
+
+/* STORE_CONFLICT when a host's hold would overlap another (or a group slot is full). */
+store_rc store_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                              size_t nhosts);
+store_rc store_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
+/* A confirmed booking of that type, start and invitee email. */
+store_rc store_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
+                                     int64_t start, const char *email, store_booking *out);
+/* STORE_OK when user_id holds the booking as a host, else STORE_NOT_FOUND. */
+store_rc store_booking_is_host(store_conn *c, const char *booking_id, const char *user_id);
+store_rc store_booking_hosts_get(store_conn *c, arena *a, const char *booking_id,
+                                 char ***host_ids, size_t *count);
+/*
+ * Moves a booking: new start/end/version/updated_at from b, new holds
+ * for each host; records the old times in booking_history.
+ */
+store_rc store_booking_move(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                            size_t nhosts, int64_t old_start, int64_t old_end, const char *reason,
+                            const char *changed_by);
+/* Marks cancelled (status, reason, version, updated_at from b) and releases the holds. */
+store_rc store_booking_cancel(store_conn *c, const store_booking *b);
+store_rc store_booking_list(store_conn *c, arena *a, const store_booking_filter *f,
+                            store_booking **out, size_t *count);
+/* Confirmed bookings of a meeting type (round-robin rotation). */
+store_rc store_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count);
+
+/* ---- outbox ---- */
+store_rc store_outbox_insert(store_conn *c, const char *event_id, const char *topic,
+                             const char *aggregate_id, const char *payload_json, int64_t now);
+
+/* ---- idempotency keys ---- */
+/* The unexpired entry for (scope, key), or STORE_NOT_FOUND. */
+store_rc store_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
+                        store_idempotency *out);
+/* Claims (scope, key) as in flight; replaces an expired entry. CONFLICT if taken. */
+store_rc store_idem_claim(store_conn *c, const char *scope, const char *key,
+                          const char *fingerprint, int64_t now, int64_t expires_at);
+store_rc store_idem_finish(store_conn *c, const char *scope, const char *key, int status,
+                           const char *body);
+store_rc store_idem_release(store_conn *c, const char *scope, const char *key);
 
 #endif

@@ -62,7 +62,32 @@ struct store_ops {
                              int64_t now);
     store_rc (*override_delete)(store_conn *c, const char *user_id, int32_t day);
     store_rc (*busy_get)(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                         const char *meeting_type_id, store_busy **out, size_t *count);
+                         const char *meeting_type_id, const char *exclude_booking,
+                        store_busy **out, size_t *count);
+    store_rc (*booking_insert)(store_conn *c, const store_booking *b,
+                               const store_booking_host *hosts, size_t nhosts);
+    store_rc (*booking_get)(store_conn *c, arena *a, const char *id, store_booking *out);
+    store_rc (*booking_find_standing)(store_conn *c, arena *a, const char *meeting_type_id,
+                                      int64_t start, const char *email, store_booking *out);
+    store_rc (*booking_is_host)(store_conn *c, const char *booking_id, const char *user_id);
+    store_rc (*booking_hosts_get)(store_conn *c, arena *a, const char *booking_id,
+                                  char ***host_ids, size_t *count);
+    store_rc (*booking_move)(store_conn *c, const store_booking *b,
+                             const store_booking_host *hosts, size_t nhosts, int64_t old_start,
+                             int64_t old_end, const char *reason, const char *changed_by);
+    store_rc (*booking_cancel)(store_conn *c, const store_booking *b);
+    store_rc (*booking_list)(store_conn *c, arena *a, const store_booking_filter *f,
+                             store_booking **out, size_t *count);
+    store_rc (*booking_count_type)(store_conn *c, const char *meeting_type_id, int64_t *count);
+    store_rc (*outbox_insert)(store_conn *c, const char *event_id, const char *topic,
+                              const char *aggregate_id, const char *payload_json, int64_t now);
+    store_rc (*idem_get)(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
+                         store_idempotency *out);
+    store_rc (*idem_claim)(store_conn *c, const char *scope, const char *key,
+                           const char *fingerprint, int64_t now, int64_t expires_at);
+    store_rc (*idem_finish)(store_conn *c, const char *scope, const char *key, int status,
+                            const char *body);
+    store_rc (*idem_release)(store_conn *c, const char *scope, const char *key);
 };
 
 extern const store_ops store_sqlite_ops;

@@ -199,7 +199,8 @@ store_rc sq_override_put(store_conn *base, const char *user_id, const store_over
 }
 
 store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t from, int64_t to,
-                     const char *meeting_type_id, store_busy **out, size_t *count)
+                     const char *meeting_type_id, const char *exclude_booking, store_busy **out,
+                     size_t *count)
 {
     sq_conn *c = (sq_conn *)base;
     sqlite3_stmt *st = sq_stmt(c, ST_BUSY_GET,
@@ -207,7 +208,8 @@ store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
                                " b.meeting_type_id = ?4"
                                " FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id"
                                " WHERE h.host_user_id = ?1 AND h.active = 1"
-                               " AND h.busy_start < ?3 AND h.busy_end > ?2"
+                               " AND h.busy_start > ?2 - 86400 AND h.busy_start < ?3"
+                               " AND h.busy_end > ?2 AND h.booking_id IS NOT ?5"
                                " ORDER BY h.busy_start");
     if (!st)
         return STORE_ERROR;
@@ -215,6 +217,7 @@ store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
     sq_bind_int64(st, 2, from);
     sq_bind_int64(st, 3, to);
     sq_bind_text(st, 4, meeting_type_id);
+    sq_bind_text(st, 5, exclude_booking);
     size_t cap = 32, n = 0;
     store_busy *items = arena_alloc(a, cap * sizeof(*items));
     int rc;

@@ -6,6 +6,7 @@
 #ifndef CALENDULA_STORE_SQLITE_UTIL_H
 #define CALENDULA_STORE_SQLITE_UTIL_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +21,8 @@ typedef struct sq_conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_MAX_STMTS];
     int savepoint_depth;
+    pthread_mutex_t *write_lock; /* the backend's; held from BEGIN IMMEDIATE to its end */
+    bool holds_write_lock;
 } sq_conn;
 
 /* Opens a connection with the project's pragmas. NULL on failure (logged). */
@@ -63,6 +66,10 @@ enum {
     ST_RULES_GET, ST_RULES_DELETE, ST_RULE_INSERT,
     ST_OVR_GET, ST_OVR_DELETE, ST_OVR_INSERT, ST_OVR_INTERVAL_INSERT,
     ST_PING, ST_MIGRATION_STATUS, ST_BUSY_GET,
+    ST_BK_INSERT, ST_BK_HOST_INSERT, ST_BK_GET, ST_BK_STANDING, ST_BK_IS_HOST, ST_BK_HOSTS,
+    ST_BK_MOVE, ST_BK_HOST_MOVE, ST_BK_HISTORY, ST_BK_CANCEL, ST_BK_HOSTS_RELEASE, ST_BK_LIST,
+    ST_BK_COUNT, ST_OUTBOX_INSERT, ST_IDEM_GET, ST_IDEM_PURGE, ST_IDEM_CLAIM, ST_IDEM_FINISH,
+    ST_IDEM_RELEASE,
 };
 
 /* Implemented in sqlite_meeting.c. */
@@ -87,6 +94,33 @@ store_rc sq_override_delete(store_conn *c, const char *user_id, int32_t day);
 
 
 store_rc sq_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                     const char *meeting_type_id, store_busy **out, size_t *count);
+                     const char *meeting_type_id, const char *exclude_booking,
+                        store_busy **out, size_t *count);
+
+/* Implemented in sqlite_booking.c. */
+store_rc sq_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                           size_t nhosts);
+store_rc sq_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
+store_rc sq_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
+                                  int64_t start, const char *email, store_booking *out);
+store_rc sq_booking_is_host(store_conn *c, const char *booking_id, const char *user_id);
+store_rc sq_booking_hosts_get(store_conn *c, arena *a, const char *booking_id, char ***host_ids,
+                              size_t *count);
+store_rc sq_booking_move(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                         size_t nhosts, int64_t old_start, int64_t old_end, const char *reason,
+                         const char *changed_by);
+store_rc sq_booking_cancel(store_conn *c, const store_booking *b);
+store_rc sq_booking_list(store_conn *c, arena *a, const store_booking_filter *f,
+                         store_booking **out, size_t *count);
+store_rc sq_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count);
+store_rc sq_outbox_insert(store_conn *c, const char *event_id, const char *topic,
+                          const char *aggregate_id, const char *payload_json, int64_t now);
+store_rc sq_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
+                     store_idempotency *out);
+store_rc sq_idem_claim(store_conn *c, const char *scope, const char *key, const char *fingerprint,
+                       int64_t now, int64_t expires_at);
+store_rc sq_idem_finish(store_conn *c, const char *scope, const char *key, int status,
+                        const char *body);
+store_rc sq_idem_release(store_conn *c, const char *scope, const char *key);
 
 #endif

@@ -1,0 +1,424 @@
+/* bookings.c — see bookings.h. */
+#include "service/bookings.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/meeting_types.h"
+#include "service/slot_service.h"
+#include "service/text.h"
+#include "service/tzdb.h"
+#include "service/users.h"
+
+#define NOTES_MAX 5000
+#define ANSWER_MAX 5000
+#define REASON_MAX 1000
+
+/* ---------------------------------------------------------------- input checks */
+
+static svc_rc check_answer(const json_t *q, const json_t *answers, svc_error *e, arena *ar)
+{
+    const char *id = json_string_value(json_object_get(q, "id"));
+    const char *type = json_string_value(json_object_get(q, "type"));
+    bool required = json_is_true(json_object_get(q, "required"));
+    json_t *v = json_object_get(answers, id);
+    const char *field = arena_printf(ar, "answers.%s", id);
+    bool empty = !v || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0) ||
+                 (json_is_boolean(v) && !json_is_true(v) && strcmp(type, "checkbox") == 0);
+    if (empty)
+        return required ? svc_fail(e, SVC_VALIDATION, "This question needs an answer.", field)
+                        : SVC_OK;
+    if (strcmp(type, "checkbox") == 0)
+        return json_is_boolean(v) ? SVC_OK
+                                  : svc_fail(e, SVC_VALIDATION, "Answer true or false.", field);
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+        !text_valid_block(json_string_value(v), ANSWER_MAX))
+        return svc_fail(e, SVC_VALIDATION, "Answers are text of up to 5000 characters.", field);
+    if (strcmp(type, "select") == 0) {
+        json_t *opts = json_object_get(q, "options");
+        size_t i;
+        json_t *o;
+        json_array_foreach(opts, i, o) {
+            if (json_equal(o, v))
+                return SVC_OK;
+        }
+        return svc_fail(e, SVC_VALIDATION, "Pick one of the offered options.", field);
+    }
+    return SVC_OK;
+}
+
+/* Answers must be an object keyed by question id; unknown ids are refused. */
+static svc_rc check_answers(arena *ar, const store_meeting_type *m, const char *answers_json,
+                            const char **clean_out, svc_error *e)
+{
+    json_t *qs = json_loads(m->questions_json, 0, NULL);
+    json_t *answers = answers_json ? json_loads(answers_json, 0, NULL) : json_object();
+    svc_rc rc = SVC_OK;
+    if (!json_is_object(answers)) {
+        rc = svc_fail(e, SVC_VALIDATION, "answers must be an object keyed by question id.",
+                      "answers");
+        goto out;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(answers, key, val) {
+        bool known = false;
+        size_t i;
+        json_t *q;
+        json_array_foreach(qs, i, q) known |= strcmp(json_string_value(json_object_get(q, "id")), key) == 0;
+        if (!known) {
+            rc = svc_fail(e, SVC_VALIDATION, "There is no question with this id.",
+                          arena_printf(ar, "answers.%.64s", key));
+            goto out;
+        }
+    }
+    size_t i;
+    json_t *q;
+    json_array_foreach(qs, i, q) {
+        if ((rc = check_answer(q, answers, e, ar)) != SVC_OK)
+            goto out;
+    }
+    char *text = json_dumps(answers, JSON_COMPACT | JSON_SORT_KEYS);
+    *clean_out = arena_strdup(ar, text);
+    free(text);
+out:
+    json_decref(qs);
+    json_decref(answers);
+    return rc;
+}
+
+static svc_rc check_input(const booking_input *in, svc_error *e)
+{
+    if (!text_valid_line(in->invitee_name, 1, 200))
+        return svc_fail(e, SVC_VALIDATION, "The name must be 1 to 200 characters on one line.",
+                        "invitee_name");
+    if (!users_email_valid(in->invitee_email))
+        return svc_fail(e, SVC_VALIDATION, "That is not a valid email address.", "invitee_email");
+    if (!tzdb_is_valid(in->invitee_timezone))
+        return svc_fail(e, SVC_INVALID_TIME_ZONE,
+                        "Unknown time zone; use an IANA name such as Europe/Paris.",
+                        "invitee_timezone");
+    if (in->notes && !text_valid_block(in->notes, NOTES_MAX))
+        return svc_fail(e, SVC_VALIDATION, "Notes are limited to 5000 characters.", "notes");
+    return SVC_OK;
+}
+
+/* ---------------------------------------------------------------- holds and events */
+
+static int popcount64(uint64_t v)
+{
+    int n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+/*
+ * The hosts a new booking holds: every host for collective, one rotating
+ * candidate for round robin, the owner otherwise.
+ */
+static svc_rc choose_hosts(store_conn *c, arena *ar, const store_meeting_type *m,
+                           const slots_slot *slot, const char ***hosts, size_t *n, svc_error *e)
+{
+    const char **out = arena_calloc(ar, m->nhosts + 1, sizeof(char *));
+    *hosts = out;
+    *n = 0;
+    if (strcmp(m->kind, "collective") == 0) {
+        for (size_t i = 0; i < m->nhosts; i++)
+            out[(*n)++] = m->host_ids[i];
+        return SVC_OK;
+    }
+    if (strcmp(m->kind, "round_robin") != 0) {
+        out[(*n)++] = m->host_ids[0];
+        return SVC_OK;
+    }
+    int64_t booked = 0;
+    store_rc rc = store_booking_count_type(c, m->id, &booked);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    int candidates = popcount64(slot->host_mask);
+    int pick = (int)(booked % (candidates ? candidates : 1));
+    for (size_t i = 0; i < m->nhosts && i < 64; i++) {
+        if ((slot->host_mask >> i) & 1) {
+            if (pick-- == 0) {
+                out[(*n)++] = m->host_ids[i];
+                break;
+            }
+        }
+    }
+    return *n ? SVC_OK : svc_fail(e, SVC_SLOT_UNAVAILABLE, "That time is no longer available.",
+                                  "start_time");
+}
+
+static store_booking_host *make_holds(arena *ar, const store_meeting_type *m, int64_t start,
+                                      const char **hosts, size_t n)
+{
+    store_booking_host *h = arena_calloc(ar, n + 1, sizeof(*h));
+    int64_t end = start + (int64_t)m->duration_minutes * 60;
+    bool group = strcmp(m->kind, "group") == 0;
+    for (size_t i = 0; i < n; i++) {
+        h[i].host_user_id = hosts[i];
+        h[i].busy_start = start - (int64_t)m->buffer_before_minutes * 60;
+        h[i].busy_end = end + (int64_t)m->buffer_after_minutes * 60;
+        h[i].group_key = group ? arena_printf(ar, "%s@%lld", m->id, (long long)start) : NULL;
+        h[i].seats = group ? m->seats : 1;
+    }
+    return h;
+}
+
+static store_rc write_event(store_conn *c, arena *ar, const char *topic, const store_booking *b,
+                            int64_t now)
+{
+    char *event_id = arena_alloc(ar, SECURE_UUID_LEN + 1);
+    secure_uuid(event_id);
+    json_t *p = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "event_id", event_id, "topic", topic,
+                          "booking_id", b->id, "version", b->version, "start_time",
+                          (json_int_t)b->start_time, "end_time", (json_int_t)b->end_time);
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    store_rc rc = store_outbox_insert(c, event_id, topic, b->id, payload, now);
+    free(payload);
+    return rc;
+}
+
+/* Maps a failed write: a refused hold means someone else got there first. */
+static svc_rc write_fail(svc_error *e, store_rc rc)
+{
+    if (rc == STORE_CONFLICT)
+        return svc_fail(e, SVC_SLOT_UNAVAILABLE, "That time is no longer available.",
+                        "start_time");
+    return svc_store_fail(e, rc);
+}
+
+/* ---------------------------------------------------------------- create */
+
+static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
+                           const booking_input *in, const char *answers, booking_result *out,
+                           svc_error *e)
+{
+    const char *email = text_lower(ar, in->invitee_email);
+    store_rc rc = store_booking_find_standing(c, ar, m->id, in->start, email, &out->booking);
+    if (rc == STORE_OK) {
+        out->existing = true;
+        return SVC_OK;
+    }
+    if (rc != STORE_NOT_FOUND)
+        return svc_store_fail(e, rc);
+    slots_slot slot;
+    if (slot_service_check(a, c, ar, m, in->start, NULL, &slot, e) != SVC_OK)
+        return e->rc;
+    const char **hosts;
+    size_t nhosts;
+    if (choose_hosts(c, ar, m, &slot, &hosts, &nhosts, e) != SVC_OK)
+        return e->rc;
+    int64_t now = svc_now(a);
+    char *id = arena_alloc(ar, SECURE_UUID_LEN + 1);
+    secure_uuid(id);
+    secure_token(out->manage_token);
+    char *token_hash = arena_alloc(ar, SECURE_HASH_HEX_LEN + 1);
+    secure_sha256_hex(out->manage_token, SECURE_TOKEN_LEN, token_hash);
+    out->booking = (store_booking){
+        .id = id, .meeting_type_id = m->id, .host_user_id = (char *)hosts[0],
+        .invitee_name = arena_strdup(ar, in->invitee_name), .invitee_email = (char *)email,
+        .invitee_timezone = arena_strdup(ar, in->invitee_timezone),
+        .start_time = in->start, .end_time = in->start + (int64_t)m->duration_minutes * 60,
+        .status = "confirmed", .notes = arena_strdup(ar, in->notes ? in->notes : ""),
+        .answers_json = (char *)answers, .manage_token_hash = token_hash, .version = 1,
+        .created_at = now, .updated_at = now,
+    };
+    rc = store_booking_insert(c, &out->booking, make_holds(ar, m, in->start, hosts, nhosts),
+                              nhosts);
+    if (rc == STORE_OK)
+        rc = write_event(c, ar, "booking.created", &out->booking, now);
+    return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
+}
+
+svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commit_hook hook,
+                       void *hook_ctx, booking_result *out, svc_error *e)
+{
+    memset(out, 0, sizeof(*out));
+    if (check_input(in, e) != SVC_OK)
+        return e->rc;
+    store_meeting_type m;
+    if (mt_get(a, ar, in->meeting_type_id, &m, e) != SVC_OK)
+        return e->rc;
+    if (!m.is_active)
+        return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
+    const char *answers = "{}";
+    if (check_answers(ar, &m, in->answers_json, &answers, e) != SVC_OK)
+        return e->rc;
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    store_rc rc = store_begin(c, true);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    if (create_in_tx(a, c, ar, &m, in, answers, out, e) != SVC_OK ||
+        (hook && hook(hook_ctx, c, out, e) != SVC_OK)) {
+        store_rollback(c);
+        return e->rc;
+    }
+    rc = store_commit(c);
+    return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
+}
+
+/* ---------------------------------------------------------------- access */
+
+/* Host by session, or invitee by manage token; anyone else sees "not found". */
+static svc_rc load_accessible(store_conn *c, arena *ar, const char *id, const booking_access *who,
+                              store_booking *b, const char **actor, svc_error *e)
+{
+    if (!secure_uuid_valid(id))
+        return svc_fail(e, SVC_NOT_FOUND, "No such booking.", NULL);
+    store_rc rc = store_booking_get(c, ar, text_lower(ar, id), b);
+    if (rc == STORE_NOT_FOUND)
+        return svc_fail(e, SVC_NOT_FOUND, "No such booking.", NULL);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    if (who->token) {
+        char h[SECURE_HASH_HEX_LEN + 1];
+        secure_sha256_hex(who->token, strlen(who->token), h);
+        if (secure_equal(h, SECURE_HASH_HEX_LEN, b->manage_token_hash,
+                         strlen(b->manage_token_hash))) {
+            *actor = "invitee";
+            return SVC_OK;
+        }
+    }
+    if (who->user) {
+        rc = store_booking_is_host(c, b->id, who->user->id);
+        if (rc == STORE_OK) {
+            *actor = "host";
+            return SVC_OK;
+        }
+        if (rc != STORE_NOT_FOUND)
+            return svc_store_fail(e, rc);
+    }
+    return svc_fail(e, SVC_NOT_FOUND, "No such booking.", NULL);
+}
+
+svc_rc bookings_get(app *a, arena *ar, const char *id, const booking_access *who,
+                    store_booking *out, svc_error *e)
+{
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    const char *actor;
+    return load_accessible(c, ar, id, who, out, &actor, e);
+}
+
+/* ---------------------------------------------------------------- reschedule */
+
+static svc_rc reschedule_in_tx(app *a, store_conn *c, arena *ar, const char *id,
+                               const booking_access *who, int64_t start, const char *reason,
+                               int version, store_booking *b, svc_error *e)
+{
+    const char *actor;
+    if (load_accessible(c, ar, id, who, b, &actor, e) != SVC_OK)
+        return e->rc;
+    if (strcmp(b->status, "confirmed") != 0)
+        return svc_fail(e, SVC_BOOKING_CANCELLED, "A cancelled booking cannot be rescheduled.",
+                        NULL);
+    if (version && version != b->version)
+        return svc_fail(e, SVC_VERSION_CONFLICT,
+                        "The booking changed since you loaded it; reload and try again.",
+                        "version");
+    store_meeting_type m;
+    store_rc rc = store_meeting_type_get(c, ar, b->meeting_type_id, &m);
+    if (rc != STORE_OK)
+        return rc == STORE_NOT_FOUND
+                   ? svc_fail(e, SVC_SLOT_UNAVAILABLE, "This meeting type no longer takes bookings.",
+                              "start_time")
+                   : svc_store_fail(e, rc);
+    slots_slot slot;
+    if (slot_service_check(a, c, ar, &m, start, b->id, &slot, e) != SVC_OK)
+        return e->rc;
+    char **hosts;
+    size_t nhosts;
+    if ((rc = store_booking_hosts_get(c, ar, b->id, &hosts, &nhosts)) != STORE_OK)
+        return svc_store_fail(e, rc);
+    for (size_t i = 0; i < nhosts; i++) { /* the assigned hosts must all be free then */
+        size_t k = 0;
+        while (k < m.nhosts && strcmp(m.host_ids[k], hosts[i]) != 0)
+            k++;
+        if (k == m.nhosts || k >= 64 || !((slot.host_mask >> k) & 1))
+            return svc_fail(e, SVC_SLOT_UNAVAILABLE, "That time is no longer available.",
+                            "start_time");
+    }
+    int64_t old_start = b->start_time, old_end = b->end_time;
+    b->start_time = start;
+    b->end_time = start + (int64_t)m.duration_minutes * 60;
+    b->version++;
+    b->updated_at = svc_now(a);
+    rc = store_booking_move(c, b, make_holds(ar, &m, start, (const char **)hosts, nhosts), nhosts,
+                            old_start, old_end, reason, actor);
+    if (rc == STORE_OK)
+        rc = write_event(c, ar, "booking.rescheduled", b, b->updated_at);
+    return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
+}
+
+svc_rc bookings_reschedule(app *a, arena *ar, const char *id, const booking_access *who,
+                           int64_t start, const char *reason, int version, store_booking *out,
+                           svc_error *e)
+{
+    if (reason && !text_valid_block(reason, REASON_MAX))
+        return svc_fail(e, SVC_VALIDATION, "The reason is limited to 1000 characters.", "reason");
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    store_rc rc = store_begin(c, true);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    if (reschedule_in_tx(a, c, ar, id, who, start, reason, version, out, e) != SVC_OK) {
+        store_rollback(c);
+        return e->rc;
+    }
+    rc = store_commit(c);
+    return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
+}
+
+/* ---------------------------------------------------------------- cancel */
+
+svc_rc bookings_cancel(app *a, arena *ar, const char *id, const booking_access *who,
+                       const char *reason, store_booking *out, svc_error *e)
+{
+    if (reason && !text_valid_block(reason, REASON_MAX))
+        return svc_fail(e, SVC_VALIDATION, "The reason is limited to 1000 characters.", "reason");
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    store_rc rc = store_begin(c, true);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    const char *actor;
+    if (load_accessible(c, ar, id, who, out, &actor, e) != SVC_OK) {
+        store_rollback(c);
+        return e->rc;
+    }
+    if (strcmp(out->status, "cancelled") == 0) { /* repeating a cancel answers the same */
+        store_rollback(c);
+        return SVC_OK;
+    }
+    out->status = "cancelled";
+    out->cancellation_reason = arena_strdup(ar, reason ? reason : "");
+    out->version++;
+    out->updated_at = svc_now(a);
+    rc = store_booking_cancel(c, out);
+    if (rc == STORE_OK)
+        rc = write_event(c, ar, "booking.cancelled", out, out->updated_at);
+    if (rc == STORE_OK)
+        rc = store_commit(c);
+    else
+        store_rollback(c);
+    return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
+}
+
+svc_rc bookings_list(app *a, arena *ar, const store_booking_filter *f, store_booking **out,
+                     size_t *count, svc_error *e)
+{
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    store_rc rc = store_booking_list(c, ar, f, out, count);
+    return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
+}
