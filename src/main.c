@@ -15,11 +15,13 @@
 #include "base/secure.h"
 #include "http/server.h"
 #include "service/ratelimit.h"
+#include "service/slot_cache.h"
 #include "service/tzdb.h"
 #include "service/users.h"
 #include "store/store.h"
 
 #define LOGIN_WINDOW_SECONDS (15 * 60)
+#define SLOT_CACHE_ENTRIES 4096
 
 static void usage(FILE *out)
 {
@@ -149,6 +151,7 @@ static int cmd_serve(config *cfg)
     app a = {.cfg = cfg, .store = st};
     a.clock = cfg->fake_now_set ? clock_starting_at(cfg->fake_now) : clock_system();
     a.login_limits = ratelimit_new(LOGIN_WINDOW_SECONDS);
+    a.slot_cache = slot_cache_new(SLOT_CACHE_ENTRIES);
     a.started_at = clock_now(&a.clock);
     users_init(&a);
     router *routes = router_new();
@@ -176,6 +179,7 @@ static int cmd_serve(config *cfg)
 out:
     router_free(routes);
     ratelimit_free(a.login_limits);
+    slot_cache_free(a.slot_cache);
     store_close(st);
     log_msg(LOG_INFO, "stopped");
     return rc;

@@ -3,6 +3,8 @@
 
 #include "api/api.h"
 #include "base/civil.h"
+#include "base/log.h"
+#include "base/strbuf.h"
 #include "service/availability.h"
 #include "service/slot_service.h"
 
@@ -221,24 +223,59 @@ static void override_delete(void *ctx, http_request *req, http_response *res)
     http_text(res, req->arena, 204, NULL, "", 0);
 }
 
-static void free_slots(void *p)
+/* Decimal digits of v into buf (no NUL); returns the length. */
+static size_t format_uint(char buf[static 16], unsigned v)
 {
-    slots_result_release(p);
+    char tmp[16];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    return n;
 }
 
-static json_t *slots_json(arena *ar, const slot_answer *ans)
+static void free_strbuf(void *p)
 {
-    json_t *arr = json_array();
+    strbuf_release(p);
+}
+
+/*
+ * The answer is written straight into a buffer: this is the hottest
+ * endpoint, and a month of slots as jansson objects costs more than
+ * computing them. Every string written is an id, a zone name or a
+ * formatted time, escaped all the same.
+ */
+static void slots_write(http_response *res, arena *ar, const slot_answer *ans)
+{
+    strbuf *sb = arena_alloc(ar, sizeof(*sb));
+    strbuf_init(sb, 0);
+    arena_on_free(ar, free_strbuf, sb);
+    strbuf_append_str(sb, "{\"meeting_type_id\":\"");
+    log_escape(sb, ans->meeting_type_id);
+    strbuf_append_str(sb, "\",\"timezone\":\"");
+    log_escape(sb, ans->time_zone);
+    strbuf_append_str(sb, "\",\"slots\":[");
     for (size_t i = 0; i < ans->result.count; i++) {
         const slots_slot *s = &ans->result.slots[i];
-        char local[26];
-        civil_format_rfc3339(s->start, s->viewer_offset, local);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "start", api_time(ar, s->start),
-                                             "end", api_time(ar, s->end), "local_start", local,
-                                             "seats_remaining", s->seats_remaining));
+        char t[26], seats[16];
+        strbuf_append_str(sb, i ? ",{\"start\":\"" : "{\"start\":\"");
+        civil_format_rfc3339(s->start, 0, t);
+        strbuf_append_str(sb, t);
+        strbuf_append_str(sb, "\",\"end\":\"");
+        civil_format_rfc3339(s->end, 0, t);
+        strbuf_append_str(sb, t);
+        strbuf_append_str(sb, "\",\"local_start\":\"");
+        civil_format_rfc3339(s->start, s->viewer_offset, t);
+        strbuf_append_str(sb, t);
+        strbuf_append_str(sb, "\",\"seats_remaining\":");
+        strbuf_append(sb, seats, format_uint(seats, (unsigned)s->seats_remaining));
+        strbuf_append_str(sb, "}");
     }
-    return json_pack("{s:s, s:s, s:o}", "meeting_type_id", ans->meeting_type.id, "timezone",
-                     ans->time_zone, "slots", arr);
+    strbuf_append_str(sb, "]}");
+    http_text(res, ar, 200, "application/json", sb->buf, sb->len);
 }
 
 /* GET /api/availability/slots?meeting_type_id=&date= | start_date=&end_date= [&timezone=] */
@@ -276,10 +313,8 @@ static void slots_get(void *ctx, http_request *req, http_response *res)
         api_fail(res, req->arena, &e);
         return;
     }
-    slots_result *kept = arena_alloc(req->arena, sizeof(*kept));
-    *kept = ans.result;
-    arena_on_free(req->arena, free_slots, kept);
-    http_json(res, req->arena, 200, slots_json(req->arena, &ans));
+    slots_write(res, req->arena, &ans);
+    slots_result_release(&ans.result);
 }
 
 void api_availability_register(router *r)

@@ -41,17 +41,6 @@ void interval_set_reserve(interval_set *s, size_t n)
     s->cap = cap;
 }
 
-void interval_set_add(interval_set *s, int64_t start, int64_t end)
-{
-    if (end <= start)
-        return;
-    if (s->count == s->cap)
-        interval_set_reserve(s, 1);
-    s->items[s->count].start = start;
-    s->items[s->count].end = end;
-    s->count++;
-}
-
 /* ---- sorting ------------------------------------------------------------ */
 
 static inline bool less(const interval *a, const interval *b)
@@ -154,6 +143,11 @@ static void intro_sort(interval *v, size_t n, int depth)
 
 void interval_sort(interval *v, size_t n)
 {
+    size_t k = 1;
+    while (k < n && !less(&v[k], &v[k - 1]))
+        k++;
+    if (k >= n)
+        return; /* already sorted, as rows from a store often are */
     int depth = 0;
     for (size_t m = n; m > 1; m >>= 1)
         depth += 2;

@@ -30,18 +30,28 @@ void interval_set_init(interval_set *s);
 /* Frees the set's memory and leaves it empty. */
 void interval_set_release(interval_set *s);
 
+/* Makes room for at least `n` more intervals without reallocating. */
+void interval_set_reserve(interval_set *s, size_t n);
+
 /* Empties the set, keeping its memory for reuse. */
 static inline void interval_set_clear(interval_set *s)
 {
     s->count = 0;
 }
 
-/* Makes room for at least `n` more intervals without reallocating. */
-void interval_set_reserve(interval_set *s, size_t n);
 
 /* Appends [start, end) as is (no sorting, no merging); empty or reversed
- * intervals (end <= start) are ignored. */
-void interval_set_add(interval_set *s, int64_t start, int64_t end);
+ * intervals (end <= start) are ignored. Inline: hot in the slot engine. */
+static inline void interval_set_add(interval_set *s, int64_t start, int64_t end)
+{
+    if (end <= start)
+        return;
+    if (s->count == s->cap)
+        interval_set_reserve(s, 1);
+    s->items[s->count].start = start;
+    s->items[s->count].end = end;
+    s->count++;
+}
 
 /* Sorts by start (then end) in place: O(n log n), no allocation. */
 void interval_sort(interval *v, size_t n);

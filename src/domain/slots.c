@@ -174,6 +174,13 @@ void slots_result_release(slots_result *r)
 
 /* ---- per-host preparation ----------------------------------------------- */
 
+/* Civil day of a local time. The constant divisor compiles to a multiply,
+ * where civil_floor_div() would divide at run time; this runs per slot. */
+static inline int64_t day_floor(int64_t local)
+{
+    return local / DAY - (local % DAY < 0);
+}
+
 static int64_t clamp(int64_t v, int64_t lo, int64_t hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
@@ -309,7 +316,7 @@ static void prepare_sessions(engine *e, host_ctx *h)
     h->per_day = xcalloc(h->ndays, sizeof *h->per_day);
     for (size_t i = 0; i < h->nsessions; i++) {
         int64_t t = h->sessions[i].start;
-        int64_t d = civil_floor_div(t + tz_span_offset_at(h->span, t), DAY) - h->day0;
+        int64_t d = day_floor(t + tz_span_offset_at(h->span, t)) - h->day0;
         if (d >= 0 && d < (int64_t)h->ndays)
             h->per_day[d] += e->m->kind == SLOTS_GROUP ? 1 : h->sessions[i].bookings;
     }
@@ -326,8 +333,8 @@ static void host_prepare(engine *e, host_ctx *h, const slots_host *host, int64_t
         h->span = &h->own_span;
     }
     tz_cursor_init(&h->at, h->span);
-    int64_t first = civil_floor_div(e->lo + h->span->min_offset, DAY);
-    int64_t last = civil_floor_div(e->hi - 1 + h->span->max_offset, DAY);
+    int64_t first = day_floor(e->lo + h->span->min_offset);
+    int64_t last = day_floor(e->hi - 1 + h->span->max_offset);
     h->day0 = (int32_t)first;
     h->ndays = (size_t)(last - first + 1);
     prepare_week(h);
@@ -354,7 +361,7 @@ static void host_release(host_ctx *h)
 /* Can host h take a meeting starting at s? Starts must come in increasing
  * order per host (the cursors only move forward). *seats_out gets the free
  * seats (1 unless group). */
-static bool host_accepts(const engine *e, host_ctx *h, int64_t s, int *seats_out)
+static inline bool host_accepts(const engine *e, host_ctx *h, int64_t s, int *seats_out)
 {
     const interval *bl = h->blocked.items;
     while (h->bpos < h->blocked.count && bl[h->bpos].end <= s)
@@ -373,7 +380,7 @@ static bool host_accepts(const engine *e, host_ctx *h, int64_t s, int *seats_out
             return false;
     }
     if (h->per_day && !(ses && e->m->kind == SLOTS_GROUP)) {
-        int64_t d = civil_floor_div(s + tz_cursor_offset(&h->at, s), DAY) - h->day0;
+        int64_t d = day_floor(s + tz_cursor_offset(&h->at, s)) - h->day0;
         if (d >= 0 && d < (int64_t)h->ndays && h->per_day[d] >= e->m->max_bookings_per_day)
             return false;
     }
@@ -383,8 +390,8 @@ static bool host_accepts(const engine *e, host_ctx *h, int64_t s, int *seats_out
 
 /* Which hosts take start s: `need` = all of `ask` must (collective), else
  * any. Returns the mask of hosts that can, or 0. */
-static uint64_t hosts_accept(const engine *e, size_t first, size_t n, bool need, int64_t s,
-                             int *seats_out)
+static inline uint64_t hosts_accept(const engine *e, size_t first, size_t n, bool need,
+                                    int64_t s, int *seats_out)
 {
     uint64_t mask = 0;
     for (size_t i = first; i < first + n; i++) {
@@ -394,6 +401,67 @@ static uint64_t hosts_accept(const engine *e, size_t first, size_t n, bool need,
             return 0;
     }
     return mask;
+}
+
+/* Appends start s if the hosts take it. */
+static inline void offer(engine *e, size_t first, size_t n, bool need, int64_t s,
+                         slots_result *out)
+{
+    int seats;
+    uint64_t mask = hosts_accept(e, first, n, need, s, &seats);
+    if (mask)
+        result_push(out, s, s + e->dur, seats, mask);
+}
+
+/* A host whose only check is the blocked set (no seats, no daily limit). */
+static bool plain(const engine *e, const host_ctx *h)
+{
+    return e->m->kind != SLOTS_GROUP && !h->per_day;
+}
+
+/*
+ * The common case as a tight loop: one plain host, starts s, s + step, ...
+ * up to `last`, sweep state kept in locals (the output array could alias
+ * the host's fields, so the general path reloads them per start). A start
+ * inside a blocked range jumps to the first step at or after its end.
+ */
+static void walk_plain(engine *e, host_ctx *h, uint64_t mask, int64_t s, int64_t last,
+                       slots_result *out)
+{
+    const interval *bl = h->blocked.items;
+    const size_t nb = h->blocked.count;
+    const int64_t step = e->step, dur = e->dur;
+    size_t bp = h->bpos;
+    if (s > last)
+        return;
+    result_reserve(out, (size_t)((last - s) / step) + 1);
+    slots_slot *o = out->slots + out->count;
+    for (; s <= last; s += step) {
+        while (bp < nb && bl[bp].end <= s)
+            bp++;
+        if (bp < nb && bl[bp].start <= s) {
+            s += (bl[bp].end - s - 1) / step * step; /* the loop adds one step */
+            continue;
+        }
+        *o++ = (slots_slot){s, s + dur, 0, 1, mask};
+    }
+    out->count = (size_t)(o - out->slots);
+    h->bpos = bp;
+}
+
+/*
+ * True when one offset holds over all of [a, b) and no earlier wall time
+ * repeats into it (c positioned at a): then the wall-clock steps from a
+ * are simply a + k * step, with no resolution needed. Nearly every
+ * window qualifies; the ones that contain a change take the slow path.
+ */
+static bool one_offset(const tz_cursor *c, int64_t a, int64_t b)
+{
+    const tz_segment *seg = c->segs;
+    size_t i = c->i;
+    if (i + 1 < c->count && seg[i + 1].start < b)
+        return false;
+    return i == 0 || seg[i].start + seg[i - 1].offset <= a + seg[i].offset;
 }
 
 /*
@@ -410,20 +478,32 @@ static void walk(engine *e, const interval_set *pieces, size_t ref, size_t first
     for (size_t p = 0; p < pieces->count; p++) {
         int64_t a = pieces->items[p].start, b = pieces->items[p].end;
         int64_t local = a + tz_cursor_offset(&edge, a);
-        int64_t prev = INT64_MIN;
         result_reserve(out, (size_t)((b - a) / e->step) + 2);
+        if (one_offset(&edge, a, b)) {
+            int64_t s = a;
+            if (s < e->lo)
+                s += (e->lo - a + e->step - 1) / e->step * e->step;
+            int64_t last = b - e->dur < e->hi - 1 ? b - e->dur : e->hi - 1;
+            if (n == 1 && plain(e, &e->hosts[first])) {
+                walk_plain(e, &e->hosts[first], UINT64_C(1) << first, s, last, out);
+                continue;
+            }
+            for (; s <= last; s += e->step)
+                offer(e, first, n, need, s, out);
+            continue;
+        }
+        int64_t prev = INT64_MIN;
         for (;; local += e->step) {
             int32_t off;
             int64_t s = tz_cursor_resolve(&clock, local, &off);
             if (s + e->dur > b || s >= e->hi)
                 break;
-            if (s <= prev || s < e->lo)
+            /* s < a: the wall time also came earlier, before this piece
+             * (a fold); its first occurrence is the one that counts. */
+            if (s <= prev || s < e->lo || s < a)
                 continue;
             prev = s;
-            int seats;
-            uint64_t mask = hosts_accept(e, first, n, need, s, &seats);
-            if (mask)
-                result_push(out, s, s + e->dur, seats, mask);
+            offer(e, first, n, need, s, out);
         }
     }
 }
@@ -475,9 +555,8 @@ static void collective(engine *e, slots_result *out)
     interval_set common, next;
     interval_set_init(&common);
     interval_set_init(&next);
-    interval_set_reserve(&common, e->hosts[0].work.count);
-    memcpy(common.items, e->hosts[0].work.items, e->hosts[0].work.count * sizeof(interval));
-    common.count = e->hosts[0].work.count;
+    for (size_t i = 0; i < e->hosts[0].work.count; i++)
+        interval_set_add(&common, e->hosts[0].work.items[i].start, e->hosts[0].work.items[i].end);
     for (size_t h = 1; h < e->nhosts; h++) {
         interval_set_intersect(&common, &e->hosts[h].work, &next);
         interval_set swap = common;
@@ -489,18 +568,27 @@ static void collective(engine *e, slots_result *out)
     interval_set_release(&next);
 }
 
-/* Drops slots outside the viewer's dates and records the viewer offset. */
+/*
+ * Drops slots outside the viewer's dates and records the viewer offset.
+ * Slots are sorted, so one pass walks the viewer's segments alongside;
+ * within a segment the dates are a plain instant range, no division.
+ */
 static void viewer_filter(engine *e, slots_result *out, size_t base)
 {
-    tz_cursor c;
-    tz_cursor_init(&c, &e->viewer);
+    const tz_segment *seg = e->viewer.segs;
+    size_t nseg = e->viewer.count, i = 0;
+    const int64_t lo = (int64_t)e->q->first_day * DAY, hi = ((int64_t)e->q->last_day + 1) * DAY;
     size_t w = base;
     for (size_t r = base; r < out->count; r++) {
-        slots_slot s = out->slots[r];
-        s.viewer_offset = tz_cursor_offset(&c, s.start);
-        int64_t d = civil_floor_div(s.start + s.viewer_offset, DAY);
-        if (d >= e->q->first_day && d <= e->q->last_day)
-            out->slots[w++] = s;
+        int64_t t = out->slots[r].start;
+        while (i + 1 < nseg && t >= seg[i + 1].start)
+            i++;
+        int64_t local = t + seg[i].offset;
+        if (local < lo || local >= hi)
+            continue;
+        if (w != r)
+            out->slots[w] = out->slots[r];
+        out->slots[w++].viewer_offset = seg[i].offset;
     }
     out->count = w;
 }

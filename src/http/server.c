@@ -268,6 +268,32 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, conn_state *st
     return ret;
 }
 
+/*
+ * 128-bit request ids from a per-thread xorshift generator seeded from the
+ * CSPRNG: ids only need to be unique, and this keeps a getrandom(2) call
+ * off every request.
+ */
+static void request_id(char out[33])
+{
+    static _Thread_local uint64_t s0, s1;
+    if (!s0 && !s1) {
+        uint64_t seed[2];
+        secure_random(seed, sizeof(seed));
+        s0 = seed[0] | 1;
+        s1 = seed[1];
+    }
+    uint8_t b[16];
+    for (int half = 0; half < 2; half++) {
+        uint64_t x = s0, y = s1; /* xorshift128+ */
+        s0 = y;
+        x ^= x << 23;
+        s1 = x ^ y ^ (x >> 17) ^ (y >> 26);
+        uint64_t v = s1 + y;
+        memcpy(b + half * 8, &v, 8);
+    }
+    secure_hex_encode(b, sizeof(b), out);
+}
+
 static conn_state *state_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
     conn_state *st = xcalloc(1, sizeof(*st));
@@ -279,9 +305,7 @@ static conn_state *state_new(struct MHD_Connection *conn, const char *url, const
     st->req.method = arena_strdup(st->arena, method);
     st->req.path = arena_strdup(st->arena, url);
     st->req.route = "unmatched";
-    uint8_t rid[16];
-    secure_random(rid, sizeof(rid));
-    secure_hex_encode(rid, sizeof(rid), st->req.request_id);
+    request_id(st->req.request_id);
     client_address(conn, st->req.client_ip, sizeof(st->req.client_ip));
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
@@ -398,7 +422,7 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,

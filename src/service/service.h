@@ -47,12 +47,14 @@ typedef struct svc_error {
 } svc_error;
 
 struct ratelimit;
+struct slot_cache;
 
 typedef struct app {
     const config *cfg;
     store *store;
     clock_source clock;
     struct ratelimit *login_limits;
+    struct slot_cache *slot_cache; /* inputs of recent slot answers */
     char dummy_password_hash[128]; /* equalises login timing for unknown emails */
     int64_t started_at;
     void *http; /* the http_server, for /metrics */

@@ -1,9 +1,13 @@
 /* slot_service.c — see slot_service.h. */
 #include "service/slot_service.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "base/secure.h"
 #include "service/meeting_types.h"
+#include "service/slot_cache.h"
+#include "service/text.h"
 #include "service/tzdb.h"
 
 #define DAY_SECONDS 86400
@@ -134,6 +138,75 @@ svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_
     return rc;
 }
 
+/* Reads the versions of every watched user; true when all still match. */
+static bool versions_match(store_conn *c, const slot_inputs *in)
+{
+    for (size_t i = 0; i < in->nwatch; i++) {
+        int64_t v;
+        if (store_schedule_version(c, in->watch_ids[i], &v) != STORE_OK ||
+            v != in->watch_versions[i])
+            return false;
+    }
+    return true;
+}
+
+/* Loads fresh inputs inside the caller's read transaction. */
+static svc_rc load_inputs(store_conn *c, const char *type_id, int32_t first_day,
+                          int32_t last_day, slot_inputs *in, svc_error *e)
+{
+    arena *ar = in->arena;
+    store_rc rc = store_meeting_type_get(c, ar, type_id, &in->mt);
+    if (rc == STORE_NOT_FOUND || (rc == STORE_OK && !in->mt.is_active))
+        return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    in->nwatch = in->mt.nhosts + 1;
+    in->watch_ids = arena_calloc(ar, in->nwatch, sizeof(char *));
+    in->watch_versions = arena_calloc(ar, in->nwatch, sizeof(int64_t));
+    in->watch_ids[0] = in->mt.user_id;
+    for (size_t i = 0; i < in->mt.nhosts; i++)
+        in->watch_ids[i + 1] = in->mt.host_ids[i];
+    for (size_t i = 0; i < in->nwatch; i++)
+        if ((rc = store_schedule_version(c, in->watch_ids[i], &in->watch_versions[i])) != STORE_OK)
+            return svc_store_fail(e, rc);
+    return load_hosts(c, ar, &in->mt, NULL, first_day, last_day, &in->hosts, &in->first_zone, e);
+}
+
+/* Cached inputs when still current, else fresh ones (published for the next request). */
+static svc_rc get_inputs(app *a, const char *type_id, int32_t first_day, int32_t last_day,
+                         slot_inputs **out, svc_error *e)
+{
+    store_conn *c = svc_conn(a, e);
+    if (!c)
+        return e->rc;
+    char key[96];
+    snprintf(key, sizeof(key), "%s|%d|%d", type_id, (int)first_day, (int)last_day);
+    int64_t now = svc_now(a);
+    slot_inputs *in = slot_cache_acquire(a->slot_cache, key, now);
+    /* One read transaction: the versions and the data come from one snapshot. */
+    store_rc rc = store_begin(c, false);
+    if (rc != STORE_OK) {
+        slot_cache_release(a->slot_cache, in);
+        return svc_store_fail(e, rc);
+    }
+    if (in && versions_match(c, in)) {
+        store_rollback(c);
+        *out = in;
+        return SVC_OK;
+    }
+    slot_cache_release(a->slot_cache, in);
+    in = slot_inputs_new(key);
+    svc_rc r = load_inputs(c, type_id, first_day, last_day, in, e);
+    store_rollback(c); /* read-only: nothing to commit */
+    if (r != SVC_OK) {
+        slot_inputs_free(in);
+        return r;
+    }
+    slot_cache_put(a->slot_cache, in, now);
+    *out = in;
+    return SVC_OK;
+}
+
 svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *answer,
                           svc_error *e)
 {
@@ -146,35 +219,22 @@ svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *a
     if (q->time_zone && !(viewer = tzdb_get(q->time_zone)))
         return svc_fail(e, SVC_INVALID_TIME_ZONE,
                         "Unknown time zone; use an IANA name such as Europe/Paris.", "timezone");
-    store_meeting_type *m = &answer->meeting_type;
-    if (mt_get(a, ar, q->meeting_type_id, m, e) != SVC_OK)
-        return e->rc;
-    if (!m->is_active)
+    if (!secure_uuid_valid(q->meeting_type_id))
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
-    store_conn *c = svc_conn(a, e);
-    if (!c)
+    slot_inputs *in = NULL;
+    if (get_inputs(a, text_lower(ar, q->meeting_type_id), q->first_day, q->last_day, &in, e) !=
+        SVC_OK)
         return e->rc;
-    /* One read transaction: every host is seen at the same moment. */
-    store_rc rc = store_begin(c, false);
-    if (rc != STORE_OK)
-        return svc_store_fail(e, rc);
-    slots_host *hosts;
-    const char *first_zone = NULL;
-    if (load_hosts(c, ar, m, NULL, q->first_day, q->last_day, &hosts, &first_zone, e) != SVC_OK) {
-        store_rollback(c);
-        return e->rc;
-    }
-    store_rollback(c); /* read-only: nothing to commit */
-    if (!viewer) {
-        viewer = hosts[0].zone;
-        answer->time_zone = first_zone;
-    } else {
-        answer->time_zone = q->time_zone;
-    }
+    answer->meeting_type_id = arena_strdup(ar, in->mt.id);
+    answer->time_zone = arena_strdup(ar, viewer ? q->time_zone : in->first_zone);
+    if (!viewer)
+        viewer = in->hosts[0].zone;
     slots_meeting meeting;
-    slot_service_meeting(m, &meeting);
+    slot_service_meeting(&in->mt, &meeting);
     slots_query sq = {svc_now(a), viewer, q->first_day, q->last_day};
-    if (slots_compute(&meeting, hosts, m->nhosts, &sq, &answer->result) != SLOTS_OK)
+    slots_status st = slots_compute(&meeting, in->hosts, in->mt.nhosts, &sq, &answer->result);
+    slot_cache_release(a->slot_cache, in);
+    if (st != SLOTS_OK)
         return svc_fail(e, SVC_INTERNAL, "The meeting type's settings cannot be scheduled.", NULL);
     return SVC_OK;
 }

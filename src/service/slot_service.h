@@ -22,7 +22,7 @@ typedef struct slot_query {
 } slot_query;
 
 typedef struct slot_answer {
-    store_meeting_type meeting_type;
+    const char *meeting_type_id;
     const char *time_zone; /* the zone the answer is expressed in */
     slots_result result;   /* owned: release with slots_result_release */
 } slot_answer;

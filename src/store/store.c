@@ -313,3 +313,8 @@ store_rc store_idem_release(store_conn *c, const char *scope, const char *key)
 {
     return c->ops->idem_release(c, scope, key);
 }
+
+store_rc store_schedule_version(store_conn *c, const char *user_id, int64_t *version)
+{
+    return c->ops->schedule_version(c, user_id, version);
+}

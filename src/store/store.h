@@ -267,6 +267,10 @@ store_rc store_booking_list(store_conn *c, arena *a, const store_booking_filter 
 /* Confirmed bookings of a meeting type (round-robin rotation). */
 store_rc store_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count);
 
+/* ---- cache validation ---- */
+/* The schedule version of a user (0 when nothing was ever recorded). */
+store_rc store_schedule_version(store_conn *c, const char *user_id, int64_t *version);
+
 /* ---- outbox ---- */
 store_rc store_outbox_insert(store_conn *c, const char *event_id, const char *topic,
                              const char *aggregate_id, const char *payload_json, int64_t now);

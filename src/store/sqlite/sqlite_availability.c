@@ -204,9 +204,8 @@ store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
 {
     sq_conn *c = (sq_conn *)base;
     sqlite3_stmt *st = sq_stmt(c, ST_BUSY_GET,
-                               "SELECT b.start_time, b.end_time, h.busy_start, h.busy_end,"
-                               " b.meeting_type_id = ?4"
-                               " FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id"
+                               "SELECT h.start_time, h.end_time, h.busy_start, h.busy_end,"
+                               " h.meeting_type_id = ?4 FROM booking_hosts h"
                                " WHERE h.host_user_id = ?1 AND h.active = 1"
                                " AND h.busy_start > ?2 - 86400 AND h.busy_start < ?3"
                                " AND h.busy_end > ?2 AND h.booking_id IS NOT ?5"
@@ -240,4 +239,18 @@ store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
     *out = items;
     *count = n;
     return STORE_OK;
+}
+
+store_rc sq_schedule_version(store_conn *base, const char *user_id, int64_t *version)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_SCHEDULE_VERSION,
+                               "SELECT version FROM schedule_versions WHERE user_id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, user_id);
+    int rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_rc(c, rc, "schedule version");
 }

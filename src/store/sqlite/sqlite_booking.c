@@ -13,24 +13,26 @@
     " invitee_timezone, start_time, end_time, status, notes, answers, cancellation_reason," \
     " manage_token_hash, version, created_at, updated_at"
 
-static store_rc insert_hosts(sq_conn *c, const char *booking_id, const char *type_id,
-                             const store_booking_host *hosts, size_t n)
+static store_rc insert_hosts(sq_conn *c, const store_booking *b, const store_booking_host *hosts,
+                             size_t n)
 {
     store_rc r = STORE_OK;
     for (size_t i = 0; r == STORE_OK && i < n; i++) {
         sqlite3_stmt *st = sq_stmt(c, ST_BK_HOST_INSERT,
                                    "INSERT INTO booking_hosts (booking_id, host_user_id,"
-                                   " meeting_type_id, busy_start, busy_end, group_key, seats)"
-                                   " VALUES (?,?,?,?,?,?,?)");
+                                   " meeting_type_id, start_time, end_time, busy_start, busy_end,"
+                                   " group_key, seats) VALUES (?,?,?,?,?,?,?,?,?)");
         if (!st)
             return STORE_ERROR;
-        sq_bind_text(st, 1, booking_id);
+        sq_bind_text(st, 1, b->id);
         sq_bind_text(st, 2, hosts[i].host_user_id);
-        sq_bind_text(st, 3, type_id);
-        sq_bind_int64(st, 4, hosts[i].busy_start);
-        sq_bind_int64(st, 5, hosts[i].busy_end);
-        sq_bind_text(st, 6, hosts[i].group_key);
-        sqlite3_bind_int(st, 7, hosts[i].seats);
+        sq_bind_text(st, 3, b->meeting_type_id);
+        sq_bind_int64(st, 4, b->start_time);
+        sq_bind_int64(st, 5, b->end_time);
+        sq_bind_int64(st, 6, hosts[i].busy_start);
+        sq_bind_int64(st, 7, hosts[i].busy_end);
+        sq_bind_text(st, 8, hosts[i].group_key);
+        sqlite3_bind_int(st, 9, hosts[i].seats);
         r = sq_exec_stmt(c, st, "booking host insert");
     }
     return r;
@@ -62,7 +64,7 @@ store_rc sq_booking_insert(store_conn *base, const store_booking *b,
     sq_bind_int64(st, 16, b->updated_at);
     store_rc r = sq_exec_stmt(c, st, "booking insert");
     if (r == STORE_OK)
-        r = insert_hosts(c, b->id, b->meeting_type_id, hosts, nhosts);
+        r = insert_hosts(c, b, hosts, nhosts);
     return r;
 }
 
@@ -197,8 +199,8 @@ store_rc sq_booking_move(store_conn *base, const store_booking *b,
     store_rc r = sq_exec_stmt(c, st, "booking move");
     for (size_t i = 0; r == STORE_OK && i < nhosts; i++) {
         st = sq_stmt(c, ST_BK_HOST_MOVE,
-                     "UPDATE booking_hosts SET busy_start = ?, busy_end = ?, group_key = ?"
-                     " WHERE booking_id = ? AND host_user_id = ?");
+                     "UPDATE booking_hosts SET busy_start = ?1, busy_end = ?2, group_key = ?3,"
+                     " start_time = ?6, end_time = ?7 WHERE booking_id = ?4 AND host_user_id = ?5");
         if (!st)
             return STORE_ERROR;
         sq_bind_int64(st, 1, hosts[i].busy_start);
@@ -206,6 +208,8 @@ store_rc sq_booking_move(store_conn *base, const store_booking *b,
         sq_bind_text(st, 3, hosts[i].group_key);
         sq_bind_text(st, 4, b->id);
         sq_bind_text(st, 5, hosts[i].host_user_id);
+        sq_bind_int64(st, 6, b->start_time);
+        sq_bind_int64(st, 7, b->end_time);
         r = sq_exec_stmt(c, st, "booking host move");
     }
     if (r == STORE_OK)

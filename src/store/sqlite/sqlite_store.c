@@ -182,10 +182,10 @@ static store_rc sq_begin(store_conn *base, bool write)
 {
     sq_conn *c = (sq_conn *)base;
     if (!write)
-        return sq_exec_sql(c, "BEGIN", "begin");
+        return sq_exec_stmt(c, sq_stmt(c, ST_BEGIN, "BEGIN"), "begin");
     pthread_mutex_lock(c->write_lock);
     c->holds_write_lock = true;
-    store_rc r = sq_exec_sql(c, "BEGIN IMMEDIATE", "begin");
+    store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE"), "begin");
     if (r != STORE_OK)
         release_write_lock(c);
     return r;
@@ -194,9 +194,9 @@ static store_rc sq_begin(store_conn *base, bool write)
 static store_rc sq_commit(store_conn *base)
 {
     sq_conn *c = (sq_conn *)base;
-    store_rc r = sq_exec_sql(c, "COMMIT", "commit");
-    if (r != STORE_OK)
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_COMMIT, "COMMIT"), "commit");
+    if (r != STORE_OK && !sqlite3_get_autocommit(c->db))
+        sq_exec_stmt(c, sq_stmt(c, ST_ROLLBACK, "ROLLBACK"), "rollback");
     release_write_lock(c);
     return r;
 }
@@ -205,7 +205,7 @@ static void sq_rollback(store_conn *base)
 {
     sq_conn *c = (sq_conn *)base;
     if (!sqlite3_get_autocommit(c->db))
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        sq_exec_stmt(c, sq_stmt(c, ST_ROLLBACK, "ROLLBACK"), "rollback");
     c->savepoint_depth = 0;
     release_write_lock(c);
 }
@@ -411,4 +411,5 @@ const store_ops store_sqlite_ops = {
     .idem_claim = sq_idem_claim,
     .idem_finish = sq_idem_finish,
     .idem_release = sq_idem_release,
+    .schedule_version = sq_schedule_version,
 };

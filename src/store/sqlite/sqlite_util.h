@@ -65,12 +65,15 @@ enum {
     ST_MT_GET_SLUG, ST_MT_LIST, ST_MT_LIST_ACTIVE, ST_MT_UPDATE, ST_MT_DELETE,
     ST_RULES_GET, ST_RULES_DELETE, ST_RULE_INSERT,
     ST_OVR_GET, ST_OVR_DELETE, ST_OVR_INSERT, ST_OVR_INTERVAL_INSERT,
-    ST_PING, ST_MIGRATION_STATUS, ST_BUSY_GET,
+    ST_PING, ST_MIGRATION_STATUS, ST_BUSY_GET, ST_BEGIN, ST_BEGIN_IMMEDIATE, ST_COMMIT,
+    ST_ROLLBACK,
     ST_BK_INSERT, ST_BK_HOST_INSERT, ST_BK_GET, ST_BK_STANDING, ST_BK_IS_HOST, ST_BK_HOSTS,
     ST_BK_MOVE, ST_BK_HOST_MOVE, ST_BK_HISTORY, ST_BK_CANCEL, ST_BK_HOSTS_RELEASE, ST_BK_LIST,
     ST_BK_COUNT, ST_OUTBOX_INSERT, ST_IDEM_GET, ST_IDEM_PURGE, ST_IDEM_CLAIM, ST_IDEM_FINISH,
-    ST_IDEM_RELEASE,
+    ST_IDEM_RELEASE, ST_SCHEDULE_VERSION,
+    ST_COUNT
 };
+_Static_assert(ST_COUNT <= SQ_MAX_STMTS, "raise SQ_MAX_STMTS");
 
 /* Implemented in sqlite_meeting.c. */
 store_rc sq_mt_insert(store_conn *c, const store_meeting_type *m, store_conflict *conflict);
@@ -121,6 +124,7 @@ store_rc sq_idem_claim(store_conn *c, const char *scope, const char *key, const 
                        int64_t now, int64_t expires_at);
 store_rc sq_idem_finish(store_conn *c, const char *scope, const char *key, int status,
                         const char *body);
+store_rc sq_schedule_version(store_conn *c, const char *user_id, int64_t *version);
 store_rc sq_idem_release(store_conn *c, const char *scope, const char *key);
 
 #endif

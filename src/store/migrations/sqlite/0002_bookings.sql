@@ -16,6 +16,8 @@ CREATE TABLE booking_hosts (
     booking_id      TEXT NOT NULL REFERENCES bookings(id) ON DELETE CASCADE,
     host_user_id    TEXT NOT NULL REFERENCES users(id),
     meeting_type_id TEXT NOT NULL,
+    start_time      INTEGER NOT NULL,  -- the meeting (copied from bookings for the slot reads)
+    end_time        INTEGER NOT NULL,
     busy_start      INTEGER NOT NULL,
     busy_end        INTEGER NOT NULL,
     group_key       TEXT,              -- meeting_type_id@start for group slots, else NULL
@@ -24,8 +26,9 @@ CREATE TABLE booking_hosts (
     PRIMARY KEY (booking_id, host_user_id),
     CHECK (busy_end > busy_start AND busy_end - busy_start < 86400)
 );
-CREATE INDEX idx_booking_hosts_host_start ON booking_hosts(host_user_id, busy_start)
-    WHERE active = 1;
+-- Covers the slot engine's read (no table lookups) and the triggers' search.
+CREATE INDEX idx_booking_hosts_host_start ON booking_hosts(host_user_id, busy_start, busy_end,
+    start_time, end_time, meeting_type_id, booking_id) WHERE active = 1;
 
 CREATE TRIGGER booking_hosts_no_overlap_insert
 BEFORE INSERT ON booking_hosts
