@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/secure.h"
 #include "http/server.h"
+#include "http/static.h"
 #include "service/ratelimit.h"
 #include "service/slot_cache.h"
 #include "service/tzdb.h"
@@ -43,6 +44,7 @@ static void usage(FILE *out)
             "  --threads N             CALENDULA_THREADS       HTTP worker threads (default: cores)\n"
             "  --public-url URL        CALENDULA_PUBLIC_URL    base URL for links (default http://LISTEN)\n"
             "  --fake-now RFC3339      CALENDULA_FAKE_NOW      start the clock at this instant (tests, demos)\n"
+            "  --web-dir DIR           CALENDULA_WEB_DIR       built web app (default web/dist if present)\n"
             "\n"
             "  calendula --help | --version\n",
             CALENDULA_VERSION);
@@ -135,6 +137,13 @@ static int wait_for_signal(void)
     return sig;
 }
 
+/* Paths no API route matches: the web app's files and its routes. */
+static bool serve_web_app(void *ctx, http_request *req, http_response *res)
+{
+    app *a = ctx;
+    return a->cfg->web_dir[0] && static_serve(a->cfg->web_dir, req, res);
+}
+
 static int cmd_serve(config *cfg)
 {
     /* Block the stop signals in every thread; the main thread waits for them. */
@@ -156,7 +165,8 @@ static int cmd_serve(config *cfg)
     users_init(&a);
     router *routes = router_new();
     api_register(routes);
-    http_server_options opt = {cfg->listen_host, cfg->listen_port, cfg->threads, routes, &a, NULL};
+    http_server_options opt = {cfg->listen_host, cfg->listen_port, cfg->threads, routes, &a,
+                               serve_web_app};
     char err[512];
     http_server *srv = http_server_start(&opt, err, sizeof(err));
     int rc = 1;
@@ -166,9 +176,9 @@ static int cmd_serve(config *cfg)
     }
     a.http = srv;
     printf("Calendula %s listening on http://%s:%u\n  data: %s\n  database: %s\n"
-           "Press Ctrl-C to stop.\n",
+           "  web app: %s\nPress Ctrl-C to stop.\n",
            CALENDULA_VERSION, cfg->listen_host, (unsigned)cfg->listen_port, cfg->data_dir,
-           cfg->database_url);
+           cfg->database_url, cfg->web_dir[0] ? cfg->web_dir : "(not built: API only)");
     fflush(stdout);
     log_msg(LOG_INFO, "listening on %s:%u with %d threads", cfg->listen_host,
             (unsigned)cfg->listen_port, cfg->threads);

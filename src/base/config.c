@@ -64,7 +64,7 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 }
 
 typedef enum { OPT_LISTEN, OPT_DATA_DIR, OPT_DATABASE_URL, OPT_SECRET_KEY, OPT_LOG_LEVEL,
-               OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW } opt_id;
+               OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW, OPT_WEB_DIR } opt_id;
 
 static const struct {
     const char *flag;
@@ -79,6 +79,7 @@ static const struct {
     {"--threads", "CALENDULA_THREADS", OPT_THREADS},
     {"--public-url", "CALENDULA_PUBLIC_URL", OPT_PUBLIC_URL},
     {"--fake-now", "CALENDULA_FAKE_NOW", OPT_FAKE_NOW},
+    {"--web-dir", "CALENDULA_WEB_DIR", OPT_WEB_DIR},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -120,6 +121,9 @@ static bool apply(config *c, opt_id id, const char *name, const char *v, char *e
     case OPT_PUBLIC_URL:
         ok = (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
              copy_str(c->public_url, sizeof(c->public_url), v);
+        break;
+    case OPT_WEB_DIR:
+        ok = copy_str(c->web_dir, sizeof(c->web_dir), v);
         break;
     case OPT_FAKE_NOW:
         ok = civil_parse_rfc3339(v, strlen(v), &c->fake_now);
@@ -171,6 +175,8 @@ void config_finish(config *c)
 {
     if (!c->database_url[0])
         snprintf(c->database_url, sizeof(c->database_url), "sqlite:%s/calendula.db", c->data_dir);
+    if (!c->web_dir[0] && access("web/dist/index.html", R_OK) == 0)
+        copy_str(c->web_dir, sizeof(c->web_dir), "web/dist");
     if (!c->public_url[0])
         snprintf(c->public_url, sizeof(c->public_url), "http://%s:%u", c->listen_host,
                  (unsigned)c->listen_port);

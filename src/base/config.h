@@ -26,6 +26,7 @@ typedef struct config {
     log_level log_level;
     int threads;              /* HTTP worker threads */
     char public_url[512];     /* base URL used in links; default http://listen */
+    char web_dir[1024];       /* built web app (web/dist); "" = none */
     bool fake_now_set;        /* CALENDULA_FAKE_NOW: testing and demos only */
     int64_t fake_now;
     int login_max_failures;   /* per account per 15 minutes */

@@ -238,8 +238,7 @@ static void add_standard_headers(struct MHD_Response *r, const http_request *req
     MHD_add_response_header(r, "X-Request-Id", req->request_id);
     if (res->content_type)
         MHD_add_response_header(r, "Content-Type", res->content_type);
-    bool api = strncmp(req->path, "/api/", 5) == 0 || strcmp(req->path, "/api") == 0;
-    if (api || !res->cacheable)
+    if (!res->cacheable)
         MHD_add_response_header(r, "Cache-Control", "no-store");
     bool has_csp = false;
     for (size_t i = 0; i < res->nheaders; i++) {
