@@ -119,7 +119,8 @@ char *arena_vprintf(arena *a, const char *fmt, va_list ap)
     if (n < 0)
         n = 0;
     char *p = arena_alloc(a, (size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    if (vsnprintf(p, (size_t)n + 1, fmt, ap) < 0) /* checked: also keeps -Wformat-truncation quiet */
+        p[0] = '\0';
     return p;
 }
 

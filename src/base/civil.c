@@ -236,6 +236,20 @@ bool civil_parse_rfc3339(const char *s, size_t len, int64_t *instant_out)
     return true;
 }
 
+/* instant + offset, kept within 0001-01-01T00:00:00..9999-12-31T23:59:59
+ * so that the text always has a four-digit year. */
+static int64_t clamped_local(int64_t instant, int64_t offset)
+{
+    const int64_t lo = (int64_t)DAYS_MIN * SECS_PER_DAY;
+    const int64_t hi = ((int64_t)DAYS_MAX + 1) * SECS_PER_DAY - 1;
+    if (instant < lo - 360000)
+        return lo;
+    if (instant > hi + 360000)
+        return hi;
+    int64_t local = instant + offset;
+    return local < lo ? lo : local > hi ? hi : local;
+}
+
 void civil_format_rfc3339(int64_t instant, int32_t offset_seconds, char buf[static 26])
 {
     /* Whole minutes, rounded toward zero (C division truncates). */
@@ -244,21 +258,7 @@ void civil_format_rfc3339(int64_t instant, int32_t offset_seconds, char buf[stat
         off_min = 99 * 60 + 59;
     if (off_min < -(99 * 60 + 59))
         off_min = -(99 * 60 + 59);
-
-    const int64_t lo = (int64_t)DAYS_MIN * SECS_PER_DAY;
-    const int64_t hi = ((int64_t)DAYS_MAX + 1) * SECS_PER_DAY - 1;
-    int64_t local;
-    if (instant < lo - 360000)
-        local = lo;
-    else if (instant > hi + 360000)
-        local = hi;
-    else
-        local = instant + (int64_t)off_min * 60;
-    if (local < lo)
-        local = lo;
-    if (local > hi)
-        local = hi;
-
+    int64_t local = clamped_local(instant, (int64_t)off_min * 60);
     int64_t days = civil_floor_div(local, SECS_PER_DAY);
     int secs = (int)(local - days * SECS_PER_DAY);
     write_date10(buf, (int32_t)days);

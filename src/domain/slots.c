@@ -37,6 +37,7 @@
  */
 #include "domain/slots.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +94,18 @@ typedef struct engine {
     size_t nhosts;
 } engine;
 
-/* ---- validation ------------------------------------------------------- */
+/* ---- validation -------------------------------------------------------
+ *
+ * SLOTS_EINVAL, with nothing appended, for: NULL arguments or zones; no
+ * hosts or more than SLOTS_MAX_HOSTS; one-on-one or group with other than
+ * exactly one host; an unknown kind; duration or interval outside
+ * 1..10080 minutes, buffers outside 0..10080, negative notice or daily
+ * limit, window_days < 1, seats < 1; a rule or override window with
+ * day_of_week outside 0..6, minutes outside 0..1440 or start >= end;
+ * `now` outside the years 0001..9999; first_day > last_day, days outside
+ * 0001-01-01..9999-12-31, or a range longer than MAX_RANGE_DAYS. These
+ * bounds keep every sum of instants and minutes far from overflow.
+ */
 
 static bool window_ok(int start, int end)
 {
@@ -304,7 +316,7 @@ static void prepare_sessions(engine *e, host_ctx *h)
         int seats = (int)(s.items[i].end - s.items[i].start - 1);
         session *last = h->nsessions ? &h->sessions[h->nsessions - 1] : NULL;
         if (last && last->start == s.items[i].start) {
-            last->seats = last->seats > INT32_MAX - seats ? INT32_MAX : last->seats + seats;
+            last->seats = last->seats > INT_MAX - seats ? INT_MAX : last->seats + seats;
             last->bookings++;
         } else {
             h->sessions[h->nsessions++] = (session){s.items[i].start, seats, 1};

@@ -173,53 +173,44 @@ static bool read_abbr(cursor *c)
 static bool read_hms(cursor *c, int max_hours, int32_t *out)
 {
     int sign = 1, h, m = 0, s = 0;
-    if (peek(c) == '+' || peek(c) == '-')
-        sign = *c->p++ == '-' ? -1 : 1;
+    if (expect(c, '-'))
+        sign = -1;
+    else
+        expect(c, '+');
     if (!read_num(c, 3, max_hours, &h))
         return false;
-    if (peek(c) == ':') {
-        c->p++;
+    if (expect(c, ':')) {
         if (!read_num(c, 2, 59, &m))
             return false;
-        if (peek(c) == ':') {
-            c->p++;
-            if (!read_num(c, 2, 59, &s))
-                return false;
-        }
+        if (expect(c, ':') && !read_num(c, 2, 59, &s))
+            return false;
     }
     *out = sign * (h * 3600 + m * 60 + s);
     return true;
 }
 
+/* "Jn" (1..365, Feb 29 never counted), "n" (0..365) or "Mm.w.d", then an
+ * optional "/time" (default 02:00:00). */
 static bool read_rule_date(cursor *c, tz_rule_date *d)
 {
-    d->secs = 7200; /* default 02:00:00 */
-    if (peek(c) == 'J') {
-        c->p++;
+    memset(d, 0, sizeof *d);
+    d->secs = 7200;
+    bool ok;
+    if (expect(c, 'J')) {
         d->kind = 'J';
-        if (!read_num(c, 3, 365, &d->day) || d->day < 1)
-            return false;
-    } else if (peek(c) == 'M') {
-        c->p++;
+        ok = read_num(c, 3, 365, &d->day) && d->day >= 1;
+    } else if (expect(c, 'M')) {
         d->kind = 'M';
-        if (!read_num(c, 2, 12, &d->month) || d->month < 1 || peek(c) != '.')
-            return false;
-        c->p++;
-        if (!read_num(c, 1, 5, &d->week) || d->week < 1 || peek(c) != '.')
-            return false;
-        c->p++;
-        if (!read_num(c, 1, 6, &d->weekday))
-            return false;
+        ok = read_num(c, 2, 12, &d->month) && d->month >= 1 && expect(c, '.') &&
+             read_num(c, 1, 5, &d->week) && d->week >= 1 && expect(c, '.') &&
+             read_num(c, 1, 6, &d->weekday);
     } else {
         d->kind = 'D';
-        if (!read_num(c, 3, 365, &d->day))
-            return false;
+        ok = read_num(c, 3, 365, &d->day);
     }
-    if (peek(c) == '/') {
-        c->p++;
-        return read_hms(c, 167, &d->secs);
-    }
-    return true;
+    if (ok && expect(c, '/'))
+        ok = read_hms(c, 167, &d->secs);
+    return ok;
 }
 
 /* Parses a whole POSIX TZ string (RFC 8536 §3.3, with §3.3.1 extensions). */
@@ -351,6 +342,12 @@ typedef struct tzif_block {
     uint64_t time_size;
 } tzif_block;
 
+/* Transition time i of a block (32-bit in version 1 data). */
+static int64_t block_time(const tzif_block *b, uint64_t i)
+{
+    return b->time_size == 8 ? be64(b->times + 8 * i) : (int32_t)be32(b->times + 4 * i);
+}
+
 /* Checks the counts and fields of a data block; false if malformed. */
 static bool block_check(const tzif_header *h, const tzif_block *b)
 {
@@ -368,14 +365,8 @@ static bool block_check(const tzif_header *h, const tzif_block *b)
     for (uint64_t i = 0; i < h->timecnt; i++) {
         if (b->idx[i] >= h->typecnt)
             return false;
-        if (i > 0) {
-            int64_t prev = b->time_size == 8 ? be64(b->times + 8 * (i - 1))
-                                             : (int32_t)be32(b->times + 4 * (i - 1));
-            int64_t cur = b->time_size == 8 ? be64(b->times + 8 * i)
-                                            : (int32_t)be32(b->times + 4 * i);
-            if (cur <= prev)
-                return false;
-        }
+        if (i > 0 && block_time(b, i) <= block_time(b, i - 1))
+            return false; /* RFC 8536: strictly ascending */
     }
     return true;
 }
@@ -390,7 +381,7 @@ static void block_load(tz_zone *z, const tzif_header *h, const tzif_block *b)
     z->count = 0;
     int32_t prev = z->initial;
     for (uint64_t i = 0; i < h->timecnt; i++) {
-        int64_t at = b->time_size == 8 ? be64(b->times + 8 * i) : (int32_t)be32(b->times + 4 * i);
+        int64_t at = block_time(b, i);
         int32_t off = (int32_t)be32(b->types + 6 * (uint64_t)b->idx[i]);
         z->rule_from = at;
         if (off == prev)

@@ -1,11 +1,16 @@
 /* meeting_types.c — see meeting_types.h. */
 #include "service/meeting_types.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "base/secure.h"
 #include "service/text.h"
 #include "service/users.h"
+
+/* Not given at creation: follows the duration. No input can produce it
+ * (api_get_int refuses numbers that far out). */
+#define INTERVAL_UNSET INT_MIN
 
 static void set_defaults(arena *ar, const store_user *owner, store_meeting_type *m)
 {
@@ -13,7 +18,7 @@ static void set_defaults(arena *ar, const store_user *owner, store_meeting_type 
     m->description = "";
     m->kind = "one_on_one";
     m->duration_minutes = 30;
-    m->slot_interval_minutes = 0; /* 0 until validated: follows the duration */
+    m->slot_interval_minutes = INTERVAL_UNSET;
     m->booking_window_days = 60;
     m->seats = 1;
     m->questions_json = "[]";
@@ -146,7 +151,7 @@ static svc_rc validate_hosts(store_conn *c, arena *ar, const store_user *owner,
 static svc_rc validate(store_conn *c, arena *ar, const store_user *owner, store_meeting_type *m,
                        svc_error *e)
 {
-    if (m->slot_interval_minutes == 0)
+    if (m->slot_interval_minutes == INTERVAL_UNSET)
         m->slot_interval_minutes = m->duration_minutes;
     if (validate_text(m, e) != SVC_OK || validate_numbers(m, e) != SVC_OK)
         return e->rc;

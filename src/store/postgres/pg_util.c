@@ -1,0 +1,579 @@
+/* pg_util.c — see pg_util.h. */
+#include "store/postgres/pg_util.h"
+
+#include <poll.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+
+/* Statements that lose a deadlock or a serialization check are retried this often. */
+#define PG_RETRIES 4
+/* Instants outside 0001-01-01 .. 9999-12-31 are clamped (API bounds like INT64_MAX/2). */
+#define PG_TIME_MIN (-62135596800LL)
+#define PG_TIME_MAX 253402300799LL
+#define PG_DAY_MIN (-719162)
+#define PG_DAY_MAX 2932896
+
+/* ---------------------------------------------------------------- parameters */
+
+void pg_params_init(pg_params *p)
+{
+    memset(p, 0, sizeof(*p));
+}
+
+void pg_params_release(pg_params *p)
+{
+    for (int i = 0; i < p->narr; i++)
+        strbuf_release(&p->arr[i]);
+    p->narr = 0;
+}
+
+static int next_slot(pg_params *p)
+{
+    if (p->n >= PG_MAX_PARAMS) {
+        log_msg(LOG_ERROR, "postgres: more than %d parameters", PG_MAX_PARAMS);
+        abort();
+    }
+    return p->n++;
+}
+
+void pg_p_text(pg_params *p, const char *s)
+{
+    p->v[next_slot(p)] = s;
+}
+
+bool pg_uuid_valid(const char *s)
+{
+    if (!s || strlen(s) != PG_UUID_LEN)
+        return false;
+    for (int i = 0; i < PG_UUID_LEN; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
+        if (dash ? s[i] != '-' : !hex)
+            return false;
+    }
+    return true;
+}
+
+/* Only the lowercase canonical form: SQLite compares ids as text, so
+ * "ABC…" never matches a stored "abc…" there either. */
+void pg_p_uuid(pg_params *p, const char *s)
+{
+    if (s && !pg_uuid_valid(s))
+        p->bad_uuid = true;
+    pg_p_text(p, s);
+}
+
+void pg_p_int(pg_params *p, int64_t v)
+{
+    int i = next_slot(p);
+    snprintf(p->num[i], sizeof(p->num[i]), "%lld", (long long)v);
+    p->v[i] = p->num[i];
+}
+
+void pg_p_time(pg_params *p, int64_t t)
+{
+    pg_p_int(p, t < PG_TIME_MIN ? PG_TIME_MIN : t > PG_TIME_MAX ? PG_TIME_MAX : t);
+}
+
+void pg_p_day(pg_params *p, int32_t day)
+{
+    pg_p_int(p, day < PG_DAY_MIN ? PG_DAY_MIN : day > PG_DAY_MAX ? PG_DAY_MAX : day);
+}
+
+void pg_p_bool(pg_params *p, bool b)
+{
+    pg_p_text(p, b ? "true" : "false");
+}
+
+strbuf *pg_p_array_begin(pg_params *p)
+{
+    if (p->narr >= PG_MAX_ARRAYS) {
+        log_msg(LOG_ERROR, "postgres: more than %d array parameters", PG_MAX_ARRAYS);
+        abort();
+    }
+    strbuf *sb = &p->arr[p->narr++];
+    strbuf_init(sb, 0);
+    strbuf_append_str(sb, "{");
+    return sb;
+}
+
+static void array_sep(strbuf *sb)
+{
+    if (sb->len > 1)
+        strbuf_append_str(sb, ",");
+}
+
+/* Array literal elements are double-quoted with \ and " escaped. */
+void pg_array_text(strbuf *sb, const char *s)
+{
+    array_sep(sb);
+    if (!s) {
+        strbuf_append_str(sb, "NULL");
+        return;
+    }
+    strbuf_append_str(sb, "\"");
+    for (const char *q = s; *q; q++) {
+        if (*q == '"' || *q == '\\')
+            strbuf_append_str(sb, "\\");
+        strbuf_append(sb, q, 1);
+    }
+    strbuf_append_str(sb, "\"");
+}
+
+void pg_array_int(strbuf *sb, int64_t v)
+{
+    array_sep(sb);
+    strbuf_appendf(sb, "%lld", (long long)v);
+}
+
+void pg_p_array_end(pg_params *p, strbuf *sb)
+{
+    strbuf_append_str(sb, "}");
+    pg_p_text(p, sb->buf);
+}
+
+/* ---------------------------------------------------------------- results */
+
+char *pg_text(arena *a, const PGresult *r, int row, int col, bool null_ok)
+{
+    if (PQgetisnull(r, row, col))
+        return null_ok ? NULL : arena_strdup(a, "");
+    return arena_strndup(a, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+int64_t pg_int(const PGresult *r, int row, int col)
+{
+    if (PQgetisnull(r, row, col))
+        return 0;
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+bool pg_bool(const PGresult *r, int row, int col)
+{
+    return !PQgetisnull(r, row, col) && PQgetvalue(r, row, col)[0] == 't';
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static bool state_is(const char *state, const char *code)
+{
+    return state && strcmp(state, code) == 0;
+}
+
+static bool connection_state(const char *state)
+{
+    return (state && strncmp(state, "08", 2) == 0) || state_is(state, "57P01") ||
+           state_is(state, "57P02") || state_is(state, "57P03") || state_is(state, "53300");
+}
+
+/* A lost connection is logged once, when it is noticed. */
+static store_rc connection_lost(pg_conn *c, const char *what, const char *msg)
+{
+    if (!c->down)
+        log_msg(LOG_WARN, "postgres %s: connection lost: %s", what, msg);
+    c->down = true;
+    return STORE_UNAVAILABLE;
+}
+
+store_rc pg_rc(pg_conn *c, const PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg)
+        msg = PQerrorMessage(c->pc);
+    c->retryable = false;
+    c->constraint[0] = '\0';
+    if (PQstatus(c->pc) != CONNECTION_OK || connection_state(state))
+        return connection_lost(c, what, msg);
+    if (state && strncmp(state, "23", 2) == 0) {
+        const char *name = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+        snprintf(c->constraint, sizeof(c->constraint), "%s", name ? name : "");
+        return STORE_CONFLICT;
+    }
+    if (state_is(state, "40001") || state_is(state, "40P01")) {
+        c->retryable = true;
+        log_msg(LOG_WARN, "postgres %s: %s (SQLSTATE %s)", what, msg, state);
+        return STORE_BUSY;
+    }
+    if (state_is(state, "55P03") || state_is(state, "57014")) {
+        log_msg(LOG_WARN, "postgres %s: %s (SQLSTATE %s)", what, msg, state);
+        return STORE_BUSY;
+    }
+    log_msg(LOG_ERROR, "postgres %s: %s (SQLSTATE %s)", what, msg, state ? state : "none");
+    return STORE_ERROR;
+}
+
+/* ---------------------------------------------------------------- connection */
+
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs ("already exists, skipping") are not worth a log line */
+}
+
+PGconn *pg_connect(const char *url)
+{
+    /* Keywords before dbname are defaults the URL may override. */
+    const char *keys[] = {"application_name", "connect_timeout", "dbname", NULL};
+    const char *vals[] = {"calendula", "5", url, NULL};
+    PGconn *pc = PQconnectdbParams(keys, vals, 1);
+    if (!pc) {
+        log_msg(LOG_ERROR, "postgres: out of memory");
+        abort();
+    }
+    PQsetNoticeProcessor(pc, quiet_notices, NULL);
+    return pc;
+}
+
+bool pg_session_setup(PGconn *pc)
+{
+    PGresult *r = PQexec(pc, "SET statement_timeout = '5s';"
+                             " SET idle_in_transaction_session_timeout = '60s';"
+                             " SET TimeZone = 'UTC'; SET DateStyle = 'ISO'");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+/* Reconnects a broken connection (prepared statements are gone with it). */
+static store_rc reconnect(pg_conn *c)
+{
+    PQreset(c->pc);
+    memset(c->prepared, 0, sizeof(c->prepared));
+    if (PQstatus(c->pc) == CONNECTION_OK && pg_session_setup(c->pc)) {
+        if (c->down)
+            log_msg(LOG_INFO, "postgres: connection restored");
+        c->down = false;
+        return STORE_OK;
+    }
+    return connection_lost(c, "connect", PQerrorMessage(c->pc));
+}
+
+/*
+ * Before a statement outside a transaction: an idle connection has nothing
+ * to read unless the server said something — usually that it is going
+ * away (restart, admin shutdown). Reading it then marks the connection
+ * broken here instead of failing the next statement.
+ */
+static store_rc ready(pg_conn *c)
+{
+    if (PQstatus(c->pc) == CONNECTION_OK) {
+        struct pollfd pfd = {.fd = PQsocket(c->pc), .events = POLLIN};
+        if (poll(&pfd, 1, 0) > 0) {
+            PQconsumeInput(c->pc);
+            PGnotify *n;
+            while ((n = PQnotifies(c->pc)))
+                PQfreemem(n);
+        }
+    }
+    return PQstatus(c->pc) == CONNECTION_OK ? STORE_OK : reconnect(c);
+}
+
+static void backoff(int attempt)
+{
+    long ms = (long)(1 + randombytes_uniform(4)) * (1L << attempt);
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------- statements */
+
+static store_rc exec_once(pg_conn *c, int id, const char *sql, const pg_params *p,
+                          PGresult **out, const char *what)
+{
+    char name[16];
+    snprintf(name, sizeof(name), "cal%d", id);
+    if (!c->prepared[id]) {
+        PGresult *pr = PQprepare(c->pc, name, sql, 0, NULL);
+        store_rc r = PQresultStatus(pr) == PGRES_COMMAND_OK ? STORE_OK : pg_rc(c, pr, what);
+        PQclear(pr);
+        if (r != STORE_OK)
+            return r;
+        c->prepared[id] = true;
+    }
+    PGresult *res = PQexecPrepared(c->pc, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        *out = res;
+        return STORE_OK;
+    }
+    store_rc r = pg_rc(c, res, what);
+    PQclear(res);
+    return r;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Statements that add rows: ours begin with INSERT or WITH (… INSERT). */
+static bool is_insert(const char *sql)
+{
+    return starts_with(sql, "INSERT") || starts_with(sql, "WITH");
+}
+
+store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresult **res,
+                 const char *what)
+{
+    if (res)
+        *res = NULL;
+    if (p && p->bad_uuid) /* no row has that id: nothing to find, nothing to refer to */
+        return is_insert(sql) ? STORE_CONFLICT : STORE_NOT_FOUND;
+    if (c->in_tx && c->tx_rc != STORE_OK)
+        return c->tx_rc;
+    /* Reads may be repeated after a lost connection; a write might have committed. */
+    bool read = starts_with(sql, "SELECT");
+    for (int attempt = 0;; attempt++) {
+        store_rc r = c->in_tx ? STORE_OK : ready(c);
+        PGresult *out = NULL;
+        if (r == STORE_OK)
+            r = exec_once(c, id, sql, p, &out, what);
+        if (r == STORE_OK) {
+            if (res)
+                *res = out;
+            else
+                PQclear(out);
+            return STORE_OK;
+        }
+        if (c->in_tx) {
+            c->tx_rc = r;
+            return r;
+        }
+        if (r == STORE_BUSY && c->retryable && attempt < PG_RETRIES) {
+            backoff(attempt);
+            continue;
+        }
+        if (!(r == STORE_UNAVAILABLE && read && attempt == 0))
+            return r;
+    }
+}
+
+store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
+                       int64_t *changed, const char *what)
+{
+    *changed = 0;
+    if (p && p->bad_uuid && !is_insert(sql))
+        return STORE_OK;
+    PGresult *res;
+    store_rc r = pg_exec(c, id, sql, p, &res, what);
+    if (r == STORE_OK) {
+        *changed = strtoll(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+    }
+    return r;
+}
+
+/* A statement without parameters or prepared plan (transaction control). */
+static store_rc simple(pg_conn *c, const char *sql, const char *what)
+{
+    PGresult *res = PQexec(c->pc, sql);
+    store_rc r = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : pg_rc(c, res, what);
+    PQclear(res);
+    return r;
+}
+
+/* ---------------------------------------------------------------- transactions */
+
+static void tx_end(pg_conn *c)
+{
+    c->in_tx = false;
+    c->write_tx = false;
+    c->tx_rc = STORE_OK;
+    c->tx_type[0] = '\0';
+    c->tx_booking[0] = '\0';
+    c->tx_nhosts = 0;
+}
+
+/*
+ * Write transactions run in READ COMMITTED: each statement sees what was
+ * committed before it began, so a check made after taking a writer lock
+ * sees everything the previous holder committed. Read transactions run in
+ * REPEATABLE READ: one snapshot for all their statements, as SQLite's
+ * deferred BEGIN gives (the slot cache reads versions and data together).
+ */
+static store_rc begin_as(pg_conn *c, const char *sql, bool write)
+{
+    if (c->in_tx) {
+        log_msg(LOG_ERROR, "postgres begin: already in a transaction");
+        return STORE_ERROR;
+    }
+    store_rc r = STORE_OK;
+    for (int attempt = 0; attempt < 2; attempt++) { /* BEGIN is safe to repeat */
+        r = ready(c);
+        if (r == STORE_OK)
+            r = simple(c, sql, "begin");
+        if (r != STORE_UNAVAILABLE)
+            break;
+    }
+    if (r != STORE_OK)
+        return r;
+    tx_end(c);
+    c->in_tx = true;
+    c->write_tx = write;
+    return STORE_OK;
+}
+
+store_rc pg_tx_begin(pg_conn *c, bool write)
+{
+    return begin_as(c,
+                    write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                          : "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                    write);
+}
+
+store_rc pg_tx_commit(pg_conn *c)
+{
+    if (!c->in_tx) {
+        log_msg(LOG_ERROR, "postgres commit: no transaction");
+        return STORE_ERROR;
+    }
+    store_rc r = c->tx_rc;
+    if (r == STORE_OK) {
+        PGresult *res = PQexec(c->pc, "COMMIT");
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            r = pg_rc(c, res, "commit");
+        else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) /* the server had aborted it */
+            r = STORE_ERROR;
+        PQclear(res);
+    }
+    if (PQstatus(c->pc) == CONNECTION_OK && PQtransactionStatus(c->pc) != PQTRANS_IDLE)
+        simple(c, "ROLLBACK", "rollback");
+    tx_end(c);
+    return r;
+}
+
+void pg_tx_rollback(pg_conn *c)
+{
+    if (c->in_tx && PQstatus(c->pc) == CONNECTION_OK &&
+        PQtransactionStatus(c->pc) != PQTRANS_IDLE)
+        simple(c, "ROLLBACK", "rollback");
+    tx_end(c);
+}
+
+/* Inside the caller's transaction: a savepoint around body. */
+static store_rc atomic_nested(pg_conn *c, pg_body body, void *ctx, const char *what)
+{
+    if (c->tx_rc != STORE_OK)
+        return c->tx_rc;
+    store_rc r = simple(c, "SAVEPOINT calendula_op", what);
+    if (r != STORE_OK) {
+        c->tx_rc = r;
+        return r;
+    }
+    r = body(c, ctx);
+    if (r == STORE_OK) {
+        r = simple(c, "RELEASE SAVEPOINT calendula_op", what);
+        if (r != STORE_OK)
+            c->tx_rc = r;
+        return r;
+    }
+    if (simple(c, "ROLLBACK TO SAVEPOINT calendula_op", what) == STORE_OK &&
+        simple(c, "RELEASE SAVEPOINT calendula_op", what) == STORE_OK)
+        c->tx_rc = STORE_OK; /* body's failure is undone; the transaction goes on */
+    return r;
+}
+
+store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, const char *what)
+{
+    if (c->in_tx)
+        return atomic_nested(c, body, ctx, what);
+    if (one_statement) /* a statement alone is atomic; pg_exec retries it */
+        return body(c, ctx);
+    for (int attempt = 0;; attempt++) {
+        store_rc r = begin_as(c, "BEGIN ISOLATION LEVEL READ COMMITTED", false);
+        if (r != STORE_OK)
+            return r;
+        r = body(c, ctx);
+        if (r == STORE_OK) {
+            r = pg_tx_commit(c);
+        } else {
+            bool retry = c->retryable;
+            pg_tx_rollback(c);
+            c->retryable = retry;
+        }
+        if (!(r == STORE_BUSY && c->retryable && attempt < PG_RETRIES))
+            return r;
+        backoff(attempt);
+    }
+}
+
+/* ---------------------------------------------------------------- writer locks */
+
+static bool host_held(const pg_conn *c, const char *id)
+{
+    for (int i = 0; i < c->tx_nhosts; i++)
+        if (strcmp(c->tx_hosts[i], id) == 0)
+            return true;
+    return false;
+}
+
+static bool locks_needed(const pg_conn *c, const char *type_id, const char *booking_id,
+                         const char *const *hosts, size_t nhosts)
+{
+    if (type_id && strcmp(type_id, c->tx_type) != 0)
+        return true;
+    if (booking_id && strcmp(booking_id, c->tx_booking) != 0)
+        return true;
+    for (size_t i = 0; i < nhosts; i++)
+        if (hosts[i] && !host_held(c, hosts[i]))
+            return true;
+    return false;
+}
+
+static void remember_locks(pg_conn *c, const char *type_id, const char *booking_id,
+                           const PGresult *res)
+{
+    if (type_id)
+        snprintf(c->tx_type, sizeof(c->tx_type), "%s", type_id);
+    if (booking_id)
+        snprintf(c->tx_booking, sizeof(c->tx_booking), "%s", booking_id);
+    for (int i = 0; i < PQntuples(res) && c->tx_nhosts < PG_TX_HOSTS; i++) {
+        const char *h = PQgetvalue(res, i, 0);
+        if (!host_held(c, h))
+            snprintf(c->tx_hosts[c->tx_nhosts++], sizeof(c->tx_hosts[0]), "%s", h);
+    }
+}
+
+/*
+ * Locking lazily (on the first read of a host's bookings) rather than at
+ * BEGIN keeps transactions that touch no host (sign-up, sessions) free of
+ * locks. One call locks a whole meeting type's hosts in ascending order;
+ * a second call in the same transaction for other hosts could in theory
+ * wait in a cycle — PostgreSQL then aborts one side (40P01), which the
+ * caller sees as STORE_BUSY (503, retry).
+ */
+store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
+                       const char *const *hosts, size_t nhosts)
+{
+    if (!c->in_tx || !c->write_tx || !locks_needed(c, type_id, booking_id, hosts, nhosts))
+        return STORE_OK;
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, type_id);
+    pg_p_uuid(&p, booking_id);
+    strbuf *arr = pg_p_array_begin(&p);
+    for (size_t i = 0; i < nhosts; i++) {
+        if (hosts[i] && !pg_uuid_valid(hosts[i]))
+            p.bad_uuid = true;
+        pg_array_text(arr, hosts[i]);
+    }
+    pg_p_array_end(&p, arr);
+    PGresult *res = NULL;
+    store_rc r = p.bad_uuid ? STORE_OK /* no such rows: nothing to guard */
+                            : pg_exec(c, PS_LOCK_HOSTS,
+                                      "SELECT h FROM calendula_lock_hosts($1::uuid, $2::uuid,"
+                                      " $3::uuid[]) AS h",
+                                      &p, &res, "lock hosts");
+    if (res) {
+        remember_locks(c, type_id, booking_id, res);
+        PQclear(res);
+    }
+    pg_params_release(&p);
+    return r;
+}

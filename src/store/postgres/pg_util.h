@@ -1,0 +1,210 @@
+/*
+ * pg_util.h — what the PostgreSQL backend files share: the connection
+ * (one PGconn per thread, reconnected after an outage), prepared
+ * statements run with text parameters, transactions and atomic sections,
+ * writer locks, and mapping SQLSTATEs to store_rc.
+ *
+ * Every op goes through pg_exec, which
+ *   - outside a transaction: makes sure the connection is up (resetting a
+ *     broken one), retries a statement that lost a deadlock or a
+ *     serialization check, and retries a read once after a lost connection;
+ *   - inside a transaction: runs once; after a failure the transaction is
+ *     spoiled (PostgreSQL aborts it) and every later statement returns
+ *     the first failure without reaching the server, until the caller
+ *     rolls back. Commit of a spoiled transaction returns that failure.
+ */
+#ifndef CALENDULA_STORE_PG_UTIL_H
+#define CALENDULA_STORE_PG_UTIL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/strbuf.h"
+#include "store/store_internal.h"
+
+#define PG_MAX_PARAMS 24
+#define PG_MAX_ARRAYS 6
+#define PG_TX_HOSTS 16   /* hosts whose writer lock this transaction remembers */
+#define PG_UUID_LEN 36
+
+/* Statements, one prepared statement per id and connection. */
+enum {
+    PS_PING, PS_MIGRATION_STATUS,
+    PS_USER_INSERT, PS_USER_BY_ID, PS_USER_BY_EMAIL, PS_USER_BY_USERNAME, PS_USER_UPDATE,
+    PS_SESSION_INSERT, PS_SESSION_GET, PS_SESSION_DELETE, PS_SESSION_DELETE_USER,
+    PS_MT_INSERT, PS_MT_HOSTS_DELETE, PS_MT_HOSTS_INSERT, PS_MT_HOSTS_GET, PS_MT_GET,
+    PS_MT_GET_SLUG, PS_MT_LIST, PS_MT_LIST_ACTIVE, PS_MT_UPDATE, PS_MT_DELETE,
+    PS_RULES_GET, PS_RULES_DELETE, PS_RULES_INSERT,
+    PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT, PS_OVR_INTERVALS_INSERT,
+    PS_BUSY_GET, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
+    PS_BK_INSERT, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST, PS_BK_HOSTS,
+    PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT, PS_OUTBOX_INSERT,
+    PS_IDEM_GET, PS_IDEM_CLAIM, PS_IDEM_FINISH, PS_IDEM_RELEASE,
+    PS_COUNT
+};
+
+typedef struct pg_conn {
+    store_conn base; /* must be first */
+    PGconn *pc;
+    bool prepared[PS_COUNT];
+    bool down;           /* the last connection attempt failed (logged once) */
+    /* Transaction state. */
+    bool in_tx;          /* BEGIN sent (by store_begin or an atomic section) */
+    bool write_tx;       /* store_begin(write = true): take writer locks */
+    store_rc tx_rc;      /* first failure inside the transaction, else STORE_OK */
+    /* Writer locks held by this transaction (see pg_lock_hosts). */
+    char tx_type[PG_UUID_LEN + 1];
+    char tx_booking[PG_UUID_LEN + 1];
+    char tx_hosts[PG_TX_HOSTS][PG_UUID_LEN + 1];
+    int tx_nhosts;
+    /* Details of the last failure: conflict mapping and retries. */
+    char constraint[64]; /* PG_DIAG_CONSTRAINT_NAME of a constraint violation */
+    bool retryable;      /* a deadlock or serialization failure */
+} pg_conn;
+
+/* ---- parameters: text values, numbers formatted in place ---- */
+
+typedef struct pg_params {
+    int n;
+    bool bad_uuid; /* a uuid parameter is not a UUID: the row cannot exist */
+    const char *v[PG_MAX_PARAMS];
+    char num[PG_MAX_PARAMS][24];
+    strbuf arr[PG_MAX_ARRAYS];
+    int narr;
+} pg_params;
+
+void pg_params_init(pg_params *p);
+/* Frees the arrays' buffers. */
+void pg_params_release(pg_params *p);
+void pg_p_text(pg_params *p, const char *s); /* NULL binds SQL NULL */
+void pg_p_uuid(pg_params *p, const char *s); /* NULL binds SQL NULL */
+void pg_p_int(pg_params *p, int64_t v);
+/* An instant (epoch seconds), clamped to a range timestamptz can hold. */
+void pg_p_time(pg_params *p, int64_t t);
+/* A civil date (days since 1970-01-01), clamped to a range date can hold. */
+void pg_p_day(pg_params *p, int32_t day);
+void pg_p_bool(pg_params *p, bool b);
+
+/* Array parameters: begin, add elements, end. Elements may be NULL (text). */
+strbuf *pg_p_array_begin(pg_params *p);
+void pg_array_text(strbuf *sb, const char *s);
+void pg_array_int(strbuf *sb, int64_t v);
+void pg_p_array_end(pg_params *p, strbuf *sb);
+
+/* ---- running statements ---- */
+
+/*
+ * Runs statement id (sql prepared on first use on this connection) with
+ * p's values. On STORE_OK *res holds the result (PQclear it; res may be
+ * NULL when the caller wants none). A uuid parameter that is no UUID gives
+ * STORE_NOT_FOUND without a round trip. what names the op in the log.
+ */
+store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresult **res,
+                 const char *what);
+/* pg_exec for a statement that changes rows: *changed gets their count. */
+store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
+                       int64_t *changed, const char *what);
+
+/* Maps the error of a failed result (or of the connection when res is NULL). */
+store_rc pg_rc(pg_conn *c, const PGresult *res, const char *what);
+
+/* ---- reading results ---- */
+
+/* A column as an arena string ("" for NULL unless null_ok, then NULL). */
+char *pg_text(arena *a, const PGresult *r, int row, int col, bool null_ok);
+int64_t pg_int(const PGresult *r, int row, int col); /* NULL and junk read as 0 */
+bool pg_bool(const PGresult *r, int row, int col);   /* 't' is true */
+
+/* ---- connection and transactions ---- */
+
+/* Makes a connection for url; never NULL (a failed one is retried on use). */
+PGconn *pg_connect(const char *url);
+/* After (re)connecting: session settings. false when they cannot be set. */
+bool pg_session_setup(PGconn *pc);
+
+/* BEGIN with the given isolation; marks c as in a transaction. */
+store_rc pg_tx_begin(pg_conn *c, bool write);
+/* COMMIT (or the spoiled transaction's failure); c leaves the transaction. */
+store_rc pg_tx_commit(pg_conn *c);
+void pg_tx_rollback(pg_conn *c);
+
+/*
+ * Runs body atomically: inside the caller's transaction under a savepoint
+ * (a failure undoes body alone and leaves the transaction usable, as
+ * SQLite's savepoints do), otherwise in a transaction of its own, retried
+ * when it loses a deadlock or a serialization check — or, when body is a
+ * single statement (one_statement), as that statement alone.
+ */
+typedef store_rc (*pg_body)(pg_conn *c, void *ctx);
+store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, const char *what);
+
+/*
+ * Writer locks (see migration 0001, calendula_lock_hosts): in a write
+ * transaction, locks the hosts and the owner of meeting type type_id, the
+ * hosts of booking booking_id (either may be NULL) and hosts[0..nhosts)
+ * before the caller reads what it is going to check. Remembers what it
+ * locked so repeated calls in one transaction cost nothing. A no-op
+ * outside write transactions (store_begin(write = true)).
+ */
+store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
+                       const char *const *hosts, size_t nhosts);
+
+/* true for a canonical 8-4-4-4-12 hex UUID. */
+bool pg_uuid_valid(const char *s);
+
+/* Implemented in pg_meeting.c. */
+store_rc pg_mt_insert(store_conn *c, const store_meeting_type *m, store_conflict *conflict);
+store_rc pg_mt_get(store_conn *c, arena *a, const char *id, const char *user_id,
+                   const char *slug, store_meeting_type *out);
+store_rc pg_mt_list(store_conn *c, arena *a, const char *user_id, bool active_only,
+                    store_meeting_type **out, size_t *count);
+store_rc pg_mt_update(store_conn *c, const store_meeting_type *m, store_conflict *conflict);
+store_rc pg_mt_delete(store_conn *c, const char *id, int64_t now);
+
+/* Implemented in pg_availability.c. */
+store_rc pg_rules_get(store_conn *c, arena *a, const char *user_id, store_rule **out,
+                      size_t *count);
+store_rc pg_rules_replace(store_conn *c, const char *user_id, const store_rule *rules,
+                          size_t count, int64_t now);
+store_rc pg_overrides_get(store_conn *c, arena *a, const char *user_id, int32_t from_day,
+                          int32_t to_day, store_override **out, size_t *count);
+store_rc pg_override_put(store_conn *c, const char *user_id, const store_override *o,
+                         int64_t now);
+store_rc pg_override_delete(store_conn *c, const char *user_id, int32_t day);
+store_rc pg_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
+                     const char *meeting_type_id, const char *exclude_booking, store_busy **out,
+                     size_t *count);
+store_rc pg_schedule_version(store_conn *c, const char *user_id, int64_t *version);
+
+/* Implemented in pg_booking.c. */
+store_rc pg_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                           size_t nhosts);
+store_rc pg_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
+store_rc pg_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
+                                  int64_t start, const char *email, store_booking *out);
+store_rc pg_booking_is_host(store_conn *c, const char *booking_id, const char *user_id);
+store_rc pg_booking_hosts_get(store_conn *c, arena *a, const char *booking_id, char ***host_ids,
+                              size_t *count);
+store_rc pg_booking_move(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                         size_t nhosts, int64_t old_start, int64_t old_end, const char *reason,
+                         const char *changed_by);
+store_rc pg_booking_cancel(store_conn *c, const store_booking *b);
+store_rc pg_booking_list(store_conn *c, arena *a, const store_booking_filter *f,
+                         store_booking **out, size_t *count);
+store_rc pg_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count);
+store_rc pg_outbox_insert(store_conn *c, const char *event_id, const char *topic,
+                          const char *aggregate_id, const char *payload_json, int64_t now);
+store_rc pg_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
+                     store_idempotency *out);
+store_rc pg_idem_claim(store_conn *c, const char *scope, const char *key, const char *fingerprint,
+                       int64_t now, int64_t expires_at);
+store_rc pg_idem_finish(store_conn *c, const char *scope, const char *key, int status,
+                        const char *body);
+store_rc pg_idem_release(store_conn *c, const char *scope, const char *key);
+
+/* SQL for "epoch seconds of a timestamptz column". */
+#define PG_EPOCH(col) "extract(epoch from " col ")::bigint"
+
+#endif
