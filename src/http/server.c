@@ -5,11 +5,14 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -20,6 +23,8 @@
 /* Past this we stop draining an oversized body and close the connection. */
 #define HTTP_DRAIN_MAX (64u * 1024 * 1024)
 #define METRIC_SLOTS 256
+/* How long shutdown waits for requests in flight. */
+#define HTTP_DRAIN_US (5 * 1000 * 1000)
 
 typedef struct metric {
     const char *route; /* static pattern string, or "unmatched" */
@@ -30,6 +35,7 @@ typedef struct metric {
 
 struct http_server {
     struct MHD_Daemon *daemon;
+    _Atomic int in_flight; /* requests begun and not yet completed */
     http_server_options opt;
     pthread_mutex_t metrics_lock;
     metric metrics[METRIC_SLOTS];
@@ -321,6 +327,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     conn_state *st = *con_cls;
     if (!st) {
         *con_cls = state_new(conn, url, method);
+        atomic_fetch_add(&s->in_flight, 1);
         return MHD_YES;
     }
     if (*upload_size) {
@@ -377,6 +384,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     arena_free(st->arena);
     free(st);
     *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Percent-decoding of the path and query, in place. "%00" stays as the
+ * three characters: a decoded NUL would cut the C string short, and
+ * "/api/meeting-types/<id>%00junk" must not act on "/api/meeting-types/<id>".
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    char *out = s;
+    for (const char *in = s; *in;) {
+        int hi, lo;
+        if (in[0] == '%' && (hi = hex_value(in[1])) >= 0 && (lo = hex_value(in[2])) >= 0 &&
+            (hi || lo)) {
+            *out++ = (char)(hi * 16 + lo);
+            in += 3;
+        } else {
+            *out++ = *in++;
+        }
+    }
+    *out = '\0';
+    return (size_t)(out - s);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -396,7 +439,8 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
     memset(&ss, 0, sizeof(ss));
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                         MHD_USE_ITC;
     if (inet_pton(AF_INET, opt->host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons(opt->port);
@@ -417,6 +461,7 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
     pthread_mutex_init(&s->metrics_lock, NULL);
     s->daemon = MHD_start_daemon(
         flags, opt->port, NULL, NULL, on_request, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
@@ -424,7 +469,7 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)4096,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errsize, "cannot listen on %s:%u (address in use or not permitted)",
@@ -440,9 +485,17 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
-    /* Closes the listening socket first; handlers already running finish
-     * before their pool thread is joined. */
+    /* Stop accepting, let requests already begun (even those still
+     * receiving their body) finish, then close what is left. */
+    MHD_socket listen_fd = MHD_quiesce_daemon(s->daemon);
+    int64_t deadline = clock_monotonic_us() + HTTP_DRAIN_US;
+    while (atomic_load(&s->in_flight) > 0 && clock_monotonic_us() < deadline) {
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     MHD_stop_daemon(s->daemon);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
     pthread_mutex_destroy(&s->metrics_lock);
     free(s);
 }

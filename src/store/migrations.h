@@ -10,5 +10,7 @@ typedef struct store_migration {
 
 extern const store_migration store_sqlite_migrations[];
 extern const int store_sqlite_migrations_count;
+extern const store_migration store_postgres_migrations[];
+extern const int store_postgres_migrations_count;
 
 #endif

@@ -45,8 +45,11 @@ store_rc store_open(const char *url, store **out, char *err, size_t errsize)
     const store_ops *ops = NULL;
     if (strncmp(url, "sqlite:", 7) == 0) {
         ops = &store_sqlite_ops;
+    } else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+        ops = &store_postgres_ops;
     } else {
-        snprintf(err, errsize, "unsupported database URL (expected sqlite:PATH)");
+        snprintf(err, errsize,
+                 "unsupported database URL (expected sqlite:PATH or postgres://…)");
         return STORE_ERROR;
     }
     void *backend = NULL;

@@ -92,5 +92,6 @@ struct store_ops {
 };
 
 extern const store_ops store_sqlite_ops;
+extern const store_ops store_postgres_ops;
 
 #endif

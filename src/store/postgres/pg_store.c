@@ -72,11 +72,10 @@ static store_conn *pgs_conn_open(void *backend)
     pg_backend *b = backend;
     pg_conn *c = xcalloc(1, sizeof(*c));
     c->pc = pg_connect(b->url);
-    if (PQstatus(c->pc) != CONNECTION_OK || !pg_session_setup(c->pc)) {
+    c->session_ok = PQstatus(c->pc) == CONNECTION_OK && pg_session_setup(c->pc);
+    if (!c->session_ok) { /* the PGconn keeps its parameters: PQreset retries it */
         log_msg(LOG_WARN, "postgres: cannot connect: %s", PQerrorMessage(c->pc));
         c->down = true;
-        PQfinish(c->pc);
-        c->pc = pg_connect(b->url); /* keeps the parameters; PQreset retries it */
     }
     return &c->base;
 }

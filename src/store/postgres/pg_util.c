@@ -245,7 +245,8 @@ static store_rc reconnect(pg_conn *c)
 {
     PQreset(c->pc);
     memset(c->prepared, 0, sizeof(c->prepared));
-    if (PQstatus(c->pc) == CONNECTION_OK && pg_session_setup(c->pc)) {
+    c->session_ok = PQstatus(c->pc) == CONNECTION_OK && pg_session_setup(c->pc);
+    if (c->session_ok) {
         if (c->down)
             log_msg(LOG_INFO, "postgres: connection restored");
         c->down = false;
@@ -271,7 +272,7 @@ static store_rc ready(pg_conn *c)
                 PQfreemem(n);
         }
     }
-    return PQstatus(c->pc) == CONNECTION_OK ? STORE_OK : reconnect(c);
+    return PQstatus(c->pc) == CONNECTION_OK && c->session_ok ? STORE_OK : reconnect(c);
 }
 
 static void backoff(int attempt)

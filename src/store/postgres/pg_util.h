@@ -49,6 +49,7 @@ typedef struct pg_conn {
     store_conn base; /* must be first */
     PGconn *pc;
     bool prepared[PS_COUNT];
+    bool session_ok;     /* connected and session settings applied */
     bool down;           /* the last connection attempt failed (logged once) */
     /* Transaction state. */
     bool in_tx;          /* BEGIN sent (by store_begin or an atomic section) */

@@ -1,0 +1,284 @@
+/*
+ * pg_availability.c — weekly rules, date overrides, a host's holds for the
+ * slot engine and schedule versions on PostgreSQL. Civil dates travel as
+ * day numbers: date '1970-01-01' + n in, date - date '1970-01-01' out, so
+ * no DateStyle can change their meaning.
+ */
+#include <libpq-fe.h>
+#include <string.h>
+
+#include "store/postgres/pg_util.h"
+
+#define EPOCH_DATE "DATE '1970-01-01'"
+
+store_rc pg_rules_get(store_conn *base, arena *a, const char *user_id, store_rule **out,
+                      size_t *count)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, user_id);
+    PGresult *res;
+    store_rc r = pg_exec((pg_conn *)base, PS_RULES_GET,
+                         "SELECT id, day_of_week, start_minute, end_minute FROM availability_rules"
+                         " WHERE user_id = $1::uuid AND is_active"
+                         " ORDER BY day_of_week, start_minute",
+                         &p, &res, "rules get");
+    int n = r == STORE_OK ? PQntuples(res) : 0;
+    if (r != STORE_OK && r != STORE_NOT_FOUND) /* NOT_FOUND: not a user id, no rules */
+        return r;
+    store_rule *rules = arena_calloc(a, (size_t)n + 1, sizeof(*rules));
+    for (int i = 0; i < n; i++) {
+        rules[i].id = pg_text(a, res, i, 0, false);
+        rules[i].day_of_week = (int)pg_int(res, i, 1);
+        rules[i].start_minute = (int)pg_int(res, i, 2);
+        rules[i].end_minute = (int)pg_int(res, i, 3);
+    }
+    PQclear(res);
+    *out = rules;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+typedef struct rules_write {
+    const char *user_id;
+    const store_rule *rules;
+    size_t count;
+    int64_t now;
+} rules_write;
+
+static store_rc rules_insert(pg_conn *c, const rules_write *w)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, w->user_id);
+    pg_p_time(&p, w->now);
+    strbuf *ids = pg_p_array_begin(&p), *dows = pg_p_array_begin(&p);
+    strbuf *starts = pg_p_array_begin(&p), *ends = pg_p_array_begin(&p);
+    for (size_t i = 0; i < w->count; i++) {
+        if (!pg_uuid_valid(w->rules[i].id))
+            p.bad_uuid = true;
+        pg_array_text(ids, w->rules[i].id);
+        pg_array_int(dows, w->rules[i].day_of_week);
+        pg_array_int(starts, w->rules[i].start_minute);
+        pg_array_int(ends, w->rules[i].end_minute);
+    }
+    pg_p_array_end(&p, ids);
+    pg_p_array_end(&p, dows);
+    pg_p_array_end(&p, starts);
+    pg_p_array_end(&p, ends);
+    store_rc r = pg_exec(c, PS_RULES_INSERT,
+                         "INSERT INTO availability_rules (id, user_id, day_of_week, start_minute,"
+                         " end_minute, created_at) SELECT r.id, $1::uuid, r.dow, r.s, r.e,"
+                         " to_timestamp($2) FROM unnest($3::uuid[], $4::int[], $5::int[],"
+                         " $6::int[]) WITH ORDINALITY AS r(id, dow, s, e, n) ORDER BY r.n",
+                         &p, NULL, "rules insert");
+    pg_params_release(&p);
+    return r;
+}
+
+static store_rc rules_body(pg_conn *c, void *ctx)
+{
+    rules_write *w = ctx;
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, w->user_id);
+    int64_t changed;
+    store_rc r = pg_exec_count(c, PS_RULES_DELETE,
+                               "DELETE FROM availability_rules WHERE user_id = $1::uuid", &p,
+                               &changed, "rules delete");
+    if (r == STORE_OK && w->count > 0)
+        r = rules_insert(c, w);
+    return r;
+}
+
+store_rc pg_rules_replace(store_conn *base, const char *user_id, const store_rule *rules,
+                          size_t count, int64_t now)
+{
+    rules_write w = {user_id, rules, count, now};
+    return pg_atomic((pg_conn *)base, rules_body, &w, false, "rules replace");
+}
+
+/* Appends a window to an override, growing its array in the arena. */
+static void add_window(arena *a, store_override *o, size_t *cap, int start, int end)
+{
+    if (o->nwindows == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        store_window *grown = arena_calloc(a, ncap, sizeof(*grown));
+        if (o->nwindows)
+            memcpy(grown, o->windows, o->nwindows * sizeof(*grown));
+        o->windows = grown;
+        *cap = ncap;
+    }
+    o->windows[o->nwindows++] = (store_window){start, end};
+}
+
+/* Folds the joined rows (one per window, or one with NULLs) into overrides. */
+static store_override *fold_overrides(arena *a, const PGresult *res, size_t *count)
+{
+    int rows = PQntuples(res);
+    store_override *items = arena_calloc(a, (size_t)rows + 1, sizeof(*items));
+    size_t n = 0, wcap = 0;
+    for (int i = 0; i < rows; i++) {
+        int32_t day = (int32_t)pg_int(res, i, 0);
+        if (n == 0 || items[n - 1].day != day) {
+            items[n++] = (store_override){day, NULL, 0};
+            wcap = 0;
+        }
+        if (!PQgetisnull(res, i, 1))
+            add_window(a, &items[n - 1], &wcap, (int)pg_int(res, i, 1), (int)pg_int(res, i, 2));
+    }
+    *count = n;
+    return items;
+}
+
+store_rc pg_overrides_get(store_conn *base, arena *a, const char *user_id, int32_t from_day,
+                          int32_t to_day, store_override **out, size_t *count)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, user_id);
+    pg_p_day(&p, from_day);
+    pg_p_day(&p, to_day);
+    PGresult *res = NULL;
+    store_rc r = pg_exec((pg_conn *)base, PS_OVR_GET,
+                         "SELECT o.date - " EPOCH_DATE ", i.start_minute, i.end_minute"
+                         " FROM date_overrides o LEFT JOIN date_override_intervals i"
+                         " ON i.user_id = o.user_id AND i.date = o.date"
+                         " WHERE o.user_id = $1::uuid AND o.date BETWEEN " EPOCH_DATE " + $2::int"
+                         " AND " EPOCH_DATE " + $3::int ORDER BY o.date, i.start_minute",
+                         &p, &res, "overrides get");
+    if (r == STORE_NOT_FOUND) { /* not a user id: no overrides */
+        *out = arena_calloc(a, 1, sizeof(**out));
+        *count = 0;
+        return STORE_OK;
+    }
+    if (r != STORE_OK)
+        return r;
+    *out = fold_overrides(a, res, count);
+    PQclear(res);
+    return STORE_OK;
+}
+
+store_rc pg_override_delete(store_conn *base, const char *user_id, int32_t day)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, user_id);
+    pg_p_day(&p, day);
+    int64_t changed;
+    return pg_exec_count((pg_conn *)base, PS_OVR_DELETE,
+                         "DELETE FROM date_overrides WHERE user_id = $1::uuid"
+                         " AND date = " EPOCH_DATE " + $2::int",
+                         &p, &changed, "override delete");
+}
+
+typedef struct override_write {
+    const char *user_id;
+    const store_override *o;
+    int64_t now;
+} override_write;
+
+/* The override and its windows in one statement (the parent row first). */
+static store_rc override_insert(pg_conn *c, const override_write *w)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, w->user_id);
+    pg_p_day(&p, w->o->day);
+    pg_p_time(&p, w->now);
+    strbuf *starts = pg_p_array_begin(&p), *ends = pg_p_array_begin(&p);
+    for (size_t i = 0; i < w->o->nwindows; i++) {
+        pg_array_int(starts, w->o->windows[i].start_minute);
+        pg_array_int(ends, w->o->windows[i].end_minute);
+    }
+    pg_p_array_end(&p, starts);
+    pg_p_array_end(&p, ends);
+    store_rc r = pg_exec(c, PS_OVR_INSERT,
+                         "WITH o AS (INSERT INTO date_overrides (user_id, date, created_at)"
+                         " VALUES ($1::uuid, " EPOCH_DATE " + $2::int, to_timestamp($3))"
+                         " RETURNING user_id, date)"
+                         " INSERT INTO date_override_intervals (user_id, date, start_minute,"
+                         " end_minute) SELECT o.user_id, o.date, w.s, w.e FROM o,"
+                         " unnest($4::int[], $5::int[]) WITH ORDINALITY AS w(s, e, n)"
+                         " ORDER BY w.n",
+                         &p, NULL, "override insert");
+    pg_params_release(&p);
+    return r;
+}
+
+static store_rc override_body(pg_conn *c, void *ctx)
+{
+    override_write *w = ctx;
+    store_rc r = pg_override_delete(&c->base, w->user_id, w->o->day);
+    return r == STORE_OK ? override_insert(c, w) : r;
+}
+
+store_rc pg_override_put(store_conn *base, const char *user_id, const store_override *o,
+                         int64_t now)
+{
+    override_write w = {user_id, o, now};
+    return pg_atomic((pg_conn *)base, override_body, &w, false, "override put");
+}
+
+/*
+ * In a write transaction the host's writer lock is taken first (see
+ * pg_lock_hosts), so the answer stays true until the transaction ends.
+ * The slice busy_start in (from - 1 day, to) reads a bounded range of the
+ * (host, busy_start) index: every busy range is shorter than a day.
+ */
+store_rc pg_busy_get(store_conn *base, arena *a, const char *host_id, int64_t from, int64_t to,
+                     const char *meeting_type_id, const char *exclude_booking, store_busy **out,
+                     size_t *count)
+{
+    pg_conn *c = (pg_conn *)base;
+    store_rc r = pg_lock_hosts(c, meeting_type_id, NULL, &host_id, 1);
+    if (r != STORE_OK)
+        return r;
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, host_id);
+    pg_p_time(&p, from);
+    pg_p_time(&p, to);
+    pg_p_uuid(&p, meeting_type_id);
+    pg_p_uuid(&p, exclude_booking);
+    PGresult *res = NULL;
+    r = pg_exec(c, PS_BUSY_GET,
+                "SELECT " PG_EPOCH("h.start_time") ", " PG_EPOCH("h.end_time") ", "
+                PG_EPOCH("h.busy_start") ", " PG_EPOCH("h.busy_end") ","
+                " h.meeting_type_id = $4::uuid FROM booking_hosts h"
+                " WHERE h.host_user_id = $1::uuid AND h.active"
+                " AND h.busy_start > to_timestamp($2) - interval '1 day'"
+                " AND h.busy_start < to_timestamp($3) AND h.busy_end > to_timestamp($2)"
+                " AND h.booking_id IS DISTINCT FROM $5::uuid"
+                " ORDER BY h.busy_start, h.busy_end, h.start_time, h.end_time,"
+                " h.meeting_type_id, h.booking_id",
+                &p, &res, "busy get");
+    if (r != STORE_OK && r != STORE_NOT_FOUND) /* NOT_FOUND: an id that cannot exist */
+        return r;
+    int n = res ? PQntuples(res) : 0;
+    store_busy *items = arena_calloc(a, (size_t)n + 1, sizeof(*items));
+    for (int i = 0; i < n; i++)
+        items[i] = (store_busy){
+            .start = pg_int(res, i, 0), .end = pg_int(res, i, 1),
+            .busy_start = pg_int(res, i, 2), .busy_end = pg_int(res, i, 3),
+            .same_type = pg_bool(res, i, 4), .seats = 1,
+        };
+    PQclear(res);
+    *out = items;
+    *count = (size_t)n;
+    return STORE_OK;
+}
+
+store_rc pg_schedule_version(store_conn *base, const char *user_id, int64_t *version)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, user_id);
+    PGresult *res = NULL;
+    store_rc r = pg_exec((pg_conn *)base, PS_SCHEDULE_VERSION,
+                         "SELECT version FROM schedule_versions WHERE user_id = $1::uuid", &p,
+                         &res, "schedule version");
+    *version = res && PQntuples(res) ? pg_int(res, 0, 0) : 0;
+    PQclear(res);
+    return r == STORE_NOT_FOUND ? STORE_OK : r;
+}
