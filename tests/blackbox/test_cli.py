@@ -1,0 +1,184 @@
+"""The calendula command: --help, --version, refused flags and values,
+configuration through environment variables and flags."""
+
+import os
+import socket
+import stat
+import subprocess
+import tempfile
+import shutil
+
+from harness import (Checks, Server, free_port, http_request, new_user, run_cli, store_kind)
+
+SQLITE = store_kind() == "sqlite"
+
+WEIGHT = 2
+
+
+def test_help():
+    p = run_cli(["--help"])
+    assert p.returncode == 0, p
+    out = p.stdout
+    assert "serve" in out and "migrate" in out and "--listen" in out and "--data-dir" in out, out
+
+
+def test_version():
+    p = run_cli(["--version"])
+    assert p.returncode == 0, p
+    assert p.stdout.strip() == "calendula 0.1.0", repr(p.stdout)
+
+
+def test_bad_flags_and_values_refused():
+    tmp = tempfile.mkdtemp(prefix="calendula-cli-")
+    try:
+        data = os.path.join(tmp, "data")
+        cases = [
+            (["serve", "--bogus"], "--bogus"),
+            (["serve", "--listen", "nonsense", "--data-dir", data], "listen"),
+            (["serve", "--listen", "127.0.0.1:99999", "--data-dir", data], "listen"),
+            (["serve", "--listen", "127.0.0.1:", "--data-dir", data], "listen"),
+            (["serve", "--threads", "0", "--data-dir", data], "threads"),
+            (["serve", "--threads", "many", "--data-dir", data], "threads"),
+            (["serve", "--threads", "-3", "--data-dir", data], "threads"),
+            (["serve", "--log-level", "loud", "--data-dir", data], "log-level"),
+            (["serve", "--listen"], "listen"),
+            (["serve", "--database-url", "mysql://x/y", "--data-dir", data], "database"),
+            (["frobnicate"], "frobnicate"),
+            (["migrate", "--log-level", "verbose", "--data-dir", data], "log-level"),
+        ]
+        c = Checks()
+        for args, needle in cases:
+            with c.case(" ".join(args)):
+                try:
+                    p = run_cli(args, timeout=10)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError("still running after 10 s (should have refused)")
+                assert p.returncode != 0, "exit code 0"
+                assert needle.lower() in p.stderr.lower(), "stderr does not name %r: %r" % (needle, p.stderr)
+        c.done()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_bad_environment_values_refused():
+    tmp = tempfile.mkdtemp(prefix="calendula-cli-")
+    try:
+        data = os.path.join(tmp, "data")
+        cases = [
+            ({"CALENDULA_LISTEN": "nonsense"}, "LISTEN"),
+            ({"CALENDULA_LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+            ({"CALENDULA_SECRET_KEY": "not-hex"}, "SECRET"),
+        ]
+        c = Checks()
+        for env, needle in cases:
+            with c.case(repr(env)):
+                e = dict(env)
+                e["CALENDULA_DATA_DIR"] = data
+                try:
+                    p = run_cli(["serve"], env=e, timeout=10)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError("still running after 10 s (should have refused)")
+                assert p.returncode != 0, "exit code 0"
+                assert needle.lower() in p.stderr.lower().replace("-", "_"), \
+                    "stderr does not name %r: %r" % (needle, p.stderr)
+        c.done()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_port_in_use_fails_fast():
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen(1)
+        port = blocker.getsockname()[1]
+        tmp = tempfile.mkdtemp(prefix="calendula-cli-")
+        try:
+            try:
+                p = run_cli(["serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", tmp], timeout=10)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("server kept running on a port it could not bind")
+            assert p.returncode != 0, p
+            assert p.stderr.strip(), "no message on stderr"
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_configuration_from_environment():
+    with Server(config="env") as s:
+        assert s.get("/health").status == 200
+        acc = new_user(s)
+        assert acc.token
+        db = os.path.join(s.data_dir, "calendula.db")
+        if SQLITE:
+            assert os.path.isfile(db), "default database not at $DATA_DIR/calendula.db: %r" % os.listdir(s.data_dir)
+        key = os.path.join(s.data_dir, "secret.key")
+        assert os.path.isfile(key), "secret.key not generated: %r" % os.listdir(s.data_dir)
+        mode = stat.S_IMODE(os.stat(key).st_mode)
+        assert mode == 0o600, "secret.key mode %o" % mode
+        first = open(key, "rb").read()
+        assert first.strip(), "secret.key is empty"
+        s.restart()
+        assert open(key, "rb").read() == first, "secret.key changed across a restart"
+        assert s.get("/api/me", token=acc.token).status == 200
+
+
+def test_flags_override_environment():
+    decoy_port = free_port()
+    decoy_dir = tempfile.mkdtemp(prefix="calendula-decoy-")
+    try:
+        env = {"CALENDULA_LISTEN": "127.0.0.1:%d" % decoy_port, "CALENDULA_DATA_DIR": decoy_dir,
+               "CALENDULA_LOG_LEVEL": "info"}
+        with Server(env=env) as s:     # flags give --listen and --data-dir
+            assert s.get("/health/live").status == 200
+            try:
+                http_request("127.0.0.1", decoy_port, "GET", "/health/live", timeout=1)
+                raise AssertionError("the server also answers on the CALENDULA_LISTEN port")
+            except OSError:
+                pass
+            if SQLITE:
+                assert os.path.isfile(os.path.join(s.data_dir, "calendula.db"))
+            assert not os.listdir(decoy_dir), "the CALENDULA_DATA_DIR folder was used: %r" % os.listdir(decoy_dir)
+    finally:
+        shutil.rmtree(decoy_dir, ignore_errors=True)
+
+
+def test_secret_key_from_environment_is_not_written():
+    key = "ab" * 32
+    with Server(env={"CALENDULA_SECRET_KEY": key}) as s:
+        assert s.get("/health").status == 200
+        assert not os.path.exists(os.path.join(s.data_dir, "secret.key")), os.listdir(s.data_dir)
+
+
+def test_database_url_flag():
+    if not SQLITE:
+        return  # SQLite-specific; the postgres run passes --database-url itself
+    other = tempfile.mkdtemp(prefix="calendula-db-")
+    try:
+        path = os.path.join(other, "elsewhere.db")
+        with Server(args=["--database-url", "sqlite:" + path]) as s:
+            new_user(s)
+            assert os.path.isfile(path), os.listdir(other)
+            assert not os.path.exists(os.path.join(s.data_dir, "calendula.db"))
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+
+
+def test_database_url_environment():
+    if not SQLITE:
+        return  # SQLite-specific
+    other = tempfile.mkdtemp(prefix="calendula-db-")
+    try:
+        path = os.path.join(other, "env.db")
+        with Server(env={"CALENDULA_DATABASE_URL": "sqlite:" + path}) as s:
+            new_user(s)
+            assert os.path.isfile(path), os.listdir(other)
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+
+
+def test_log_level_and_threads_flags_accepted():
+    with Server(args=["--log-level", "debug", "--threads", "3"]) as s:
+        assert s.get("/health").status == 200
+    with Server(args=["--log-level", "warn", "--threads", "1"]) as s:
+        new_user(s)
+        assert s.get("/health").status == 200

@@ -1,0 +1,188 @@
+"""Persistence and process lifecycle: data survives restarts and SIGKILL,
+migrate, graceful shutdown with open connections."""
+
+import os
+import socket
+import time
+
+from harness import (Server, assert_error, http_request, make_meeting_type, new_user, run_cli,
+                     store_kind)
+
+WEIGHT = 3
+
+
+def _populate(s):
+    acc = new_user(s, time_zone="America/Chicago")
+    mt = make_meeting_type(s, acc.token, slug="persist", duration_minutes=45,
+                           questions=[{"id": "q", "label": "Why?", "type": "text", "required": True}])
+    r = s.post("/api/availability/rules",
+               json={"time_zone": "America/Chicago",
+                     "rules": [{"day_of_week": 2, "start_time": "08:00", "end_time": "11:30"}]},
+               token=acc.token)
+    assert r.status == 200, r
+    r = s.put("/api/availability/overrides/2027-06-01",
+              json={"intervals": [{"start_time": "10:00", "end_time": "12:00"}]}, token=acc.token)
+    assert r.status == 200, r
+    return acc, mt
+
+
+def _verify(s, acc, mt):
+    r = s.get("/api/me", token=acc.token)
+    assert r.status == 200 and r.body["id"] == acc.id, "session lost: %r" % r
+    r = s.get("/api/meeting-types/" + mt["id"], token=acc.token)
+    assert r.status == 200 and r.body == mt, "meeting type changed: %r vs %r" % (r, mt)
+    r = s.get("/api/availability/rules", token=acc.token)
+    assert r.status == 200, r
+    assert r.body["time_zone"] == "America/Chicago", r
+    assert [(x["day_of_week"], x["start_time"], x["end_time"]) for x in r.body["rules"]] == \
+        [(2, "08:00", "11:30")], r
+    r = s.get("/api/availability/overrides?from=2027-06-01&to=2027-06-01", token=acc.token)
+    assert r.status == 200, r
+    assert [(o["date"], [(i["start_time"], i["end_time"]) for i in o["intervals"]])
+            for o in r.body["overrides"]] == [("2027-06-01", [("10:00", "12:00")])], r
+    assert s.post("/api/auth/login", json={"email": acc.email, "password": acc.password}).status == 200
+    r = s.get("/api/public/users/" + acc.username)
+    assert r.status == 200 and [m["slug"] for m in r.body["meeting_types"]] == ["persist"], r
+
+
+def test_data_survives_restart():
+    with Server() as s:
+        acc, mt = _populate(s)
+        port = s.port
+        s.restart()
+        assert s.port == port
+        _verify(s, acc, mt)
+        # still writable after the restart
+        make_meeting_type(s, acc.token)
+
+
+def test_sigkill_then_restart():
+    with Server() as s:
+        acc, mt = _populate(s)
+        s.kill()
+        s.start()
+        _verify(s, acc, mt)
+        other = new_user(s)
+        make_meeting_type(s, other.token, slug="persist")
+        s.kill()
+        s.start()
+        _verify(s, acc, mt)
+        assert s.get("/api/public/users/%s/meeting-types/persist" % other.username).status == 200
+
+
+def test_logout_survives_restart():
+    with Server() as s:
+        acc = new_user(s)
+        assert s.post("/api/auth/logout", token=acc.token).status == 204
+        s.restart()
+        assert_error(s.get("/api/me", token=acc.token), 401)
+
+
+def test_migrate_then_serve_and_migrate_twice():
+    with Server(start=False) as s:
+        args = ["migrate", "--data-dir", s.data_dir]
+        if s.pg:
+            args += ["--database-url", s.pg.url]
+        p1 = run_cli(args, timeout=30)
+        assert p1.returncode == 0, "migrate failed: %r / %r" % (p1.stdout, p1.stderr)
+        if store_kind() == "sqlite":
+            assert os.path.isfile(os.path.join(s.data_dir, "calendula.db"))
+        p2 = run_cli(args, timeout=30)
+        assert p2.returncode == 0, "second migrate failed: %r / %r" % (p2.stdout, p2.stderr)
+        s.start()
+        acc, mt = _populate(s)
+        s.stop()
+        p3 = run_cli(args, timeout=30)
+        assert p3.returncode == 0, "migrate on a used database failed: %r" % p3.stderr
+        s.start()
+        _verify(s, acc, mt)
+
+
+def test_shutdown_with_idle_connections():
+    with Server() as s:
+        socks = []
+        for _ in range(5):
+            socks.append(socket.create_connection((s.host, s.port), timeout=5))
+        # one connection in the middle of a request
+        half = socket.create_connection((s.host, s.port), timeout=5)
+        half.sendall(b"POST /api/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{\"email\":")
+        socks.append(half)
+        # one keep-alive connection that already had an answer
+        ka = socket.create_connection((s.host, s.port), timeout=5)
+        ka.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert ka.recv(4096).startswith(b"HTTP/1.1 200"), "keep-alive GET failed"
+        socks.append(ka)
+        try:
+            t0 = time.monotonic()
+            s.stop()     # asserts exit 0 within 10 s
+            assert time.monotonic() - t0 < 10
+        finally:
+            for k in socks:
+                k.close()
+
+
+def test_stops_accepting_after_sigterm():
+    with Server() as s:
+        s.stop()
+        try:
+            http_request(s.host, s.port, "GET", "/health/live", timeout=2)
+            raise AssertionError("a stopped server still answers")
+        except OSError:
+            pass
+        s.start()
+        assert s.get("/health/ready").status == 200
+
+
+def test_sigint_is_graceful_too():
+    import signal
+    with Server() as s:
+        s.proc.send_signal(signal.SIGINT)
+        rc = s.proc.wait(10)
+        s.proc = None
+        assert rc == 0, "exit code %s after SIGINT\n%s" % (rc, s.log_tail())
+        s.check_log()
+
+
+def test_sigterm_finishes_request_in_flight():
+    """A request that has started (headers and part of the body received)
+    when SIGTERM arrives is finished and answered before the process exits."""
+    import json as _json
+    import signal
+    with Server() as s:
+        acc = new_user(s)
+        conn = socket.create_connection((s.host, s.port), timeout=10)
+        try:
+            # the connection is surely accepted once it has carried one answer
+            conn.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            first = conn.recv(65536)
+            assert first.startswith(b"HTTP/1.1 200"), first[:100]
+            body = _json.dumps({"email": acc.email, "password": acc.password}).encode()
+            head = (b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body))
+            conn.sendall(head + body[:10])
+            time.sleep(0.2)
+            s.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.2)
+            try:
+                conn.sendall(body[10:])
+            except OSError as e:
+                raise AssertionError("connection dropped mid-request after SIGTERM: %r" % e)
+            answer = b""
+            try:
+                while True:
+                    b = conn.recv(65536)
+                    if not b:
+                        break
+                    answer += b
+            except (socket.timeout, ConnectionResetError) as e:
+                raise AssertionError("no complete answer after SIGTERM (%r), got %r" % (e, answer[:200]))
+            assert answer.startswith(b"HTTP/1.1 200"), \
+                "in-flight request not finished after SIGTERM: %r" % answer[:300]
+            assert b'"token"' in answer, answer[:300]
+        finally:
+            conn.close()
+        rc = s.proc.wait(10)
+        s.proc = None
+        assert rc == 0, "exit code %s\n%s" % (rc, s.log_tail())
+        s.check_log()
