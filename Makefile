@@ -7,7 +7,7 @@ ASAN_BUILD ?= build-asan
 DATA_DIR   ?= ./var
 MESON_OPTS ?=
 
-.PHONY: all build deps test-deps run test test-unit test-blackbox test-asan bench clean
+.PHONY: all build web deps test-deps run test bench clean
 
 all: build
 
@@ -23,7 +23,11 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) calendula
 
-run: build
+# The web app (web/dist), served by calendula at /. Needs Node.js 20+.
+web:
+	@if [ -x web/build.sh ]; then web/build.sh; fi
+
+run: build web
 	CALENDULA_DATA_DIR="$${CALENDULA_DATA_DIR:-$(DATA_DIR)}" $(BUILD)/calendula serve
 
 test: test-deps
