@@ -56,7 +56,7 @@ static store_rc rules_insert(pg_conn *c, const rules_write *w)
     strbuf *starts = pg_p_array_begin(&p), *ends = pg_p_array_begin(&p);
     for (size_t i = 0; i < w->count; i++) {
         if (!pg_uuid_valid(w->rules[i].id))
-            p.bad_uuid = true;
+            p.bad_value = true;
         pg_array_text(ids, w->rules[i].id);
         pg_array_int(dows, w->rules[i].day_of_week);
         pg_array_int(starts, w->rules[i].start_minute);
@@ -79,13 +79,18 @@ static store_rc rules_insert(pg_conn *c, const rules_write *w)
 static store_rc rules_body(pg_conn *c, void *ctx)
 {
     rules_write *w = ctx;
+    /* Replacements of one user's rules take turns (and bookings of that
+     * user with them): without the lock, a second replacement's delete
+     * would miss the rows the first one inserts, leaving both sets. */
+    store_rc r = pg_lock_hosts(c, NULL, NULL, &w->user_id, 1);
+    if (r != STORE_OK)
+        return r;
     pg_params p;
     pg_params_init(&p);
     pg_p_uuid(&p, w->user_id);
     int64_t changed;
-    store_rc r = pg_exec_count(c, PS_RULES_DELETE,
-                               "DELETE FROM availability_rules WHERE user_id = $1::uuid", &p,
-                               &changed, "rules delete");
+    r = pg_exec_count(c, PS_RULES_DELETE, "DELETE FROM availability_rules WHERE user_id = $1::uuid",
+                      &p, &changed, "rules delete");
     if (r == STORE_OK && w->count > 0)
         r = rules_insert(c, w);
     return r;
@@ -161,6 +166,9 @@ store_rc pg_overrides_get(store_conn *base, arena *a, const char *user_id, int32
 
 store_rc pg_override_delete(store_conn *base, const char *user_id, int32_t day)
 {
+    store_rc r = pg_lock_hosts((pg_conn *)base, NULL, NULL, &user_id, 1);
+    if (r != STORE_OK)
+        return r;
     pg_params p;
     pg_params_init(&p);
     pg_p_uuid(&p, user_id);

@@ -24,7 +24,7 @@ static void add_holds(pg_params *p, const store_booking_host *hosts, size_t n, b
     strbuf *counts = seats ? pg_p_array_begin(p) : NULL;
     for (size_t i = 0; i < n; i++) {
         if (!pg_uuid_valid(hosts[i].host_user_id))
-            p->bad_uuid = true;
+            p->bad_value = true;
         pg_array_text(ids, hosts[i].host_user_id);
         pg_array_int(starts, hosts[i].busy_start);
         pg_array_int(ends, hosts[i].busy_end);

@@ -44,7 +44,7 @@ static void add_host_array(pg_params *p, const store_meeting_type *m)
     strbuf *arr = pg_p_array_begin(p);
     for (size_t i = 0; i < m->nhosts; i++) {
         if (!pg_uuid_valid(m->host_ids[i]))
-            p->bad_uuid = true; /* not a user: a foreign-key clash on SQLite */
+            p->bad_value = true; /* not a user: a foreign-key clash on SQLite */
         pg_array_text(arr, m->host_ids[i]);
     }
     pg_p_array_end(p, arr);
@@ -66,6 +66,9 @@ typedef struct mt_write {
 static store_rc insert_body(pg_conn *c, void *ctx)
 {
     mt_write *w = ctx;
+    store_rc r = pg_lock_hosts(c, NULL, NULL, (const char *const *)w->m->host_ids, w->m->nhosts);
+    if (r != STORE_OK)
+        return r;
     pg_params p;
     pg_params_init(&p);
     add_mt_fields(&p, w->m);
@@ -75,7 +78,7 @@ static store_rc insert_body(pg_conn *c, void *ctx)
     pg_p_time(&p, w->m->updated_at);
     add_host_array(&p, w->m);
     c->constraint[0] = '\0';
-    store_rc r = pg_exec(c, PS_MT_INSERT,
+    r = pg_exec(c, PS_MT_INSERT,
                          "WITH m AS (INSERT INTO meeting_types (name, slug, description, kind,"
                          " duration_minutes, buffer_before_minutes, buffer_after_minutes,"
                          " slot_interval_minutes, min_notice_minutes, booking_window_days,"
@@ -154,6 +157,10 @@ store_rc pg_mt_get(store_conn *base, arena *a, const char *id, const char *user_
     PGresult *res;
     store_rc r;
     if (id) {
+        /* In a write transaction (reschedule, edit) lock the type's hosts
+         * before reading their rules: the check that follows must hold. */
+        if ((r = pg_lock_hosts(c, id, NULL, NULL, 0)) != STORE_OK)
+            return r;
         pg_p_uuid(&p, id);
         r = pg_exec(c, PS_MT_GET, "SELECT " MT_COLS " FROM meeting_types"
                                   " WHERE id = $1::uuid AND deleted_at IS NULL",
@@ -279,12 +286,15 @@ store_rc pg_mt_update(store_conn *base, const store_meeting_type *m, store_confl
 
 store_rc pg_mt_delete(store_conn *base, const char *id, int64_t now)
 {
+    store_rc r = pg_lock_hosts((pg_conn *)base, id, NULL, NULL, 0);
+    if (r != STORE_OK)
+        return r;
     pg_params p;
     pg_params_init(&p);
     pg_p_time(&p, now);
     pg_p_uuid(&p, id);
     int64_t changed;
-    store_rc r = pg_exec_count((pg_conn *)base, PS_MT_DELETE,
+    r = pg_exec_count((pg_conn *)base, PS_MT_DELETE,
                                "UPDATE meeting_types SET deleted_at = to_timestamp($1),"
                                " is_active = false, updated_at = to_timestamp($1)"
                                " WHERE id = $2::uuid AND deleted_at IS NULL",

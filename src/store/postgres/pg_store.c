@@ -74,7 +74,8 @@ static store_conn *pgs_conn_open(void *backend)
     c->pc = pg_connect(b->url);
     c->session_ok = PQstatus(c->pc) == CONNECTION_OK && pg_session_setup(c->pc);
     if (!c->session_ok) { /* the PGconn keeps its parameters: PQreset retries it */
-        log_msg(LOG_WARN, "postgres: cannot connect: %s", PQerrorMessage(c->pc));
+        log_msg(LOG_WARN, "postgres: cannot connect: %.*s",
+                (int)strcspn(PQerrorMessage(c->pc), "\n"), PQerrorMessage(c->pc));
         c->down = true;
     }
     return &c->base;
@@ -304,6 +305,10 @@ static store_rc pgs_user_get(store_conn *base, arena *a, const char *column, con
 static store_rc pgs_user_update(store_conn *base, const store_user *u)
 {
     pg_conn *c = (pg_conn *)base;
+    /* A new schedule zone bumps the user's schedule version: writer lock first. */
+    store_rc r = pg_lock_hosts(c, NULL, NULL, (const char *const *)&u->id, 1);
+    if (r != STORE_OK)
+        return r;
     pg_params p;
     pg_params_init(&p);
     pg_p_text(&p, u->name);
@@ -313,7 +318,7 @@ static store_rc pgs_user_update(store_conn *base, const store_user *u)
     pg_p_time(&p, u->updated_at);
     pg_p_uuid(&p, u->id);
     int64_t changed;
-    store_rc r = pg_exec_count(c, PS_USER_UPDATE,
+    r = pg_exec_count(c, PS_USER_UPDATE,
                                "UPDATE users SET name = $1, time_zone = $2,"
                                " schedule_time_zone = $3, password_hash = $4,"
                                " updated_at = to_timestamp($5) WHERE id = $6::uuid",

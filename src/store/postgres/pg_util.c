@@ -41,8 +41,39 @@ static int next_slot(pg_params *p)
     return p->n++;
 }
 
+/* Strict UTF-8 as PostgreSQL checks it: no overlong forms, surrogates or
+ * code points past U+10FFFF. */
+static bool utf8_valid(const unsigned char *s)
+{
+    while (*s) {
+        unsigned char c = *s;
+        int n = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
+              : c >= 0xF0 && c <= 0xF4 ? 3 : -1;
+        if (n < 0)
+            return false;
+        unsigned char lo = 0x80, hi = 0xBF; /* bounds of the second byte */
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+        else if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+        for (int i = 1; i <= n; i++) {
+            unsigned char b = s[i];
+            if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
+                return false;
+        }
+        s += n + 1;
+    }
+    return true;
+}
+
 void pg_p_text(pg_params *p, const char *s)
 {
+    if (s && !utf8_valid((const unsigned char *)s))
+        p->bad_value = true;
     p->v[next_slot(p)] = s;
 }
 
@@ -64,7 +95,7 @@ bool pg_uuid_valid(const char *s)
 void pg_p_uuid(pg_params *p, const char *s)
 {
     if (s && !pg_uuid_valid(s))
-        p->bad_uuid = true;
+        p->bad_value = true;
     pg_p_text(p, s);
 }
 
@@ -171,11 +202,18 @@ static bool connection_state(const char *state)
            state_is(state, "57P02") || state_is(state, "57P03") || state_is(state, "53300");
 }
 
+/* libpq's messages end in a newline and may run over several lines. */
+static int first_line_len(const char *msg)
+{
+    size_t n = strcspn(msg, "\n");
+    return n > 300 ? 300 : (int)n;
+}
+
 /* A lost connection is logged once, when it is noticed. */
 static store_rc connection_lost(pg_conn *c, const char *what, const char *msg)
 {
     if (!c->down)
-        log_msg(LOG_WARN, "postgres %s: connection lost: %s", what, msg);
+        log_msg(LOG_WARN, "postgres %s: connection lost: %.*s", what, first_line_len(msg), msg);
     c->down = true;
     return STORE_UNAVAILABLE;
 }
@@ -324,7 +362,7 @@ store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresu
 {
     if (res)
         *res = NULL;
-    if (p && p->bad_uuid) /* no row has that id: nothing to find, nothing to refer to */
+    if (p && p->bad_value) /* no row holds it: nothing to find, nothing to refer to */
         return is_insert(sql) ? STORE_CONFLICT : STORE_NOT_FOUND;
     if (c->in_tx && c->tx_rc != STORE_OK)
         return c->tx_rc;
@@ -359,7 +397,7 @@ store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
                        int64_t *changed, const char *what)
 {
     *changed = 0;
-    if (p && p->bad_uuid && !is_insert(sql))
+    if (p && p->bad_value && !is_insert(sql))
         return STORE_OK;
     PGresult *res;
     store_rc r = pg_exec(c, id, sql, p, &res, what);
@@ -487,7 +525,7 @@ store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, cons
     if (one_statement) /* a statement alone is atomic; pg_exec retries it */
         return body(c, ctx);
     for (int attempt = 0;; attempt++) {
-        store_rc r = begin_as(c, "BEGIN ISOLATION LEVEL READ COMMITTED", false);
+        store_rc r = begin_as(c, "BEGIN ISOLATION LEVEL READ COMMITTED", true);
         if (r != STORE_OK)
             return r;
         r = body(c, ctx);
@@ -561,12 +599,12 @@ store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
     strbuf *arr = pg_p_array_begin(&p);
     for (size_t i = 0; i < nhosts; i++) {
         if (hosts[i] && !pg_uuid_valid(hosts[i]))
-            p.bad_uuid = true;
+            p.bad_value = true;
         pg_array_text(arr, hosts[i]);
     }
     pg_p_array_end(&p, arr);
     PGresult *res = NULL;
-    store_rc r = p.bad_uuid ? STORE_OK /* no such rows: nothing to guard */
+    store_rc r = p.bad_value ? STORE_OK /* no such rows: nothing to guard */
                             : pg_exec(c, PS_LOCK_HOSTS,
                                       "SELECT h FROM calendula_lock_hosts($1::uuid, $2::uuid,"
                                       " $3::uuid[]) AS h",

@@ -69,7 +69,9 @@ typedef struct pg_conn {
 
 typedef struct pg_params {
     int n;
-    bool bad_uuid; /* a uuid parameter is not a UUID: the row cannot exist */
+    /* A value no row can hold (a uuid that is no UUID, text that is not
+     * UTF-8): nothing can match it, nothing can be stored with it. */
+    bool bad_value;
     const char *v[PG_MAX_PARAMS];
     char num[PG_MAX_PARAMS][24];
     strbuf arr[PG_MAX_ARRAYS];
@@ -79,7 +81,7 @@ typedef struct pg_params {
 void pg_params_init(pg_params *p);
 /* Frees the arrays' buffers. */
 void pg_params_release(pg_params *p);
-void pg_p_text(pg_params *p, const char *s); /* NULL binds SQL NULL */
+void pg_p_text(pg_params *p, const char *s); /* NULL binds SQL NULL; s must outlive p */
 void pg_p_uuid(pg_params *p, const char *s); /* NULL binds SQL NULL */
 void pg_p_int(pg_params *p, int64_t v);
 /* An instant (epoch seconds), clamped to a range timestamptz can hold. */
@@ -99,8 +101,11 @@ void pg_p_array_end(pg_params *p, strbuf *sb);
 /*
  * Runs statement id (sql prepared on first use on this connection) with
  * p's values. On STORE_OK *res holds the result (PQclear it; res may be
- * NULL when the caller wants none). A uuid parameter that is no UUID gives
- * STORE_NOT_FOUND without a round trip. what names the op in the log.
+ * NULL when the caller wants none). With a bad value in p (see pg_params)
+ * it answers without a round trip: STORE_CONFLICT for an insert (nothing
+ * can refer to or hold it), else STORE_NOT_FOUND (nothing matches it);
+ * pg_exec_count then answers STORE_OK with no row changed. what names the
+ * op in the log.
  */
 store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresult **res,
                  const char *what);

@@ -2,7 +2,9 @@
 -- migrations 0001–0003 in their final form, with PostgreSQL types.
 -- Instants are timestamptz (the store API speaks epoch seconds and converts
 -- in SQL), ids are uuid, JSON is jsonb, civil dates are date, wall-clock
--- times are integer minutes since local midnight.
+-- times are integer minutes since local midnight. The backend always writes
+-- created_at/updated_at itself (from the service's clock); their now()
+-- defaults only serve hand-written SQL (operators, tests).
 --
 -- Constraint and index names matter: the backend maps a unique violation
 -- to the field that clashed by PG_DIAG_CONSTRAINT_NAME (users_email_key,
@@ -19,15 +21,15 @@ CREATE TABLE users (
     time_zone          text NOT NULL DEFAULT 'UTC',
     schedule_time_zone text NOT NULL DEFAULT 'UTC',   -- zone of the weekly rules
     role               text NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
-    created_at         timestamptz NOT NULL,
-    updated_at         timestamptz NOT NULL
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE sessions (
     token_hash  text PRIMARY KEY,                     -- SHA-256 hex of the bearer token
     user_id     uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     csrf_token  text NOT NULL,
-    created_at  timestamptz NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
     expires_at  timestamptz NOT NULL
 );
 CREATE INDEX idx_sessions_user ON sessions(user_id);
@@ -54,8 +56,8 @@ CREATE TABLE meeting_types (
     color                  text NOT NULL DEFAULT '#3B82F6',
     is_active              boolean NOT NULL DEFAULT true,
     deleted_at             timestamptz,               -- soft delete keeps bookings' history
-    created_at             timestamptz NOT NULL,
-    updated_at             timestamptz NOT NULL
+    created_at             timestamptz NOT NULL DEFAULT now(),
+    updated_at             timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX idx_meeting_types_slug ON meeting_types(user_id, slug) WHERE deleted_at IS NULL;
 -- The owner's list, in creation order.
@@ -77,7 +79,7 @@ CREATE TABLE availability_rules (
     start_minute integer NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
     end_minute   integer NOT NULL CHECK (end_minute BETWEEN 1 AND 1440),
     is_active    boolean NOT NULL DEFAULT true,
-    created_at   timestamptz NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
     CHECK (end_minute > start_minute)
 );
 CREATE INDEX idx_availability_user_day ON availability_rules(user_id, day_of_week, is_active);
@@ -87,7 +89,7 @@ CREATE INDEX idx_availability_user_day ON availability_rules(user_id, day_of_wee
 CREATE TABLE date_overrides (
     user_id    uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     date       date NOT NULL,
-    created_at timestamptz NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_id, date)
 );
 
@@ -116,8 +118,8 @@ CREATE TABLE bookings (
     cancellation_reason text,
     manage_token_hash   text NOT NULL,
     version             integer NOT NULL DEFAULT 1,
-    created_at          timestamptz NOT NULL,
-    updated_at          timestamptz NOT NULL,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
     CHECK (end_time > start_time)
 );
 CREATE INDEX idx_bookings_host_time ON bookings(host_user_id, start_time, end_time);
@@ -225,8 +227,8 @@ CREATE TABLE bookings_archive (
     answers             jsonb NOT NULL DEFAULT '{}',
     cancellation_reason text,
     version             integer NOT NULL,
-    created_at          timestamptz NOT NULL,
-    updated_at          timestamptz NOT NULL,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
     archived_at         timestamptz NOT NULL
 );
 CREATE INDEX idx_bookings_archive_host_time ON bookings_archive(host_user_id, start_time);
@@ -241,7 +243,7 @@ CREATE TABLE idempotency_keys (
     state           text NOT NULL CHECK (state IN ('in_flight', 'done')),
     response_status integer,
     response_body   text,                          -- sealed by the service, not JSON
-    created_at      timestamptz NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
     expires_at      timestamptz NOT NULL,
     PRIMARY KEY (scope, key)
 );
@@ -261,8 +263,8 @@ CREATE TABLE outbox (
     available_at  timestamptz NOT NULL,
     lease_until   timestamptz,
     last_error    text,
-    created_at    timestamptz NOT NULL,
-    updated_at    timestamptz NOT NULL
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_outbox_due ON outbox(status, available_at);
 
@@ -277,7 +279,7 @@ CREATE TABLE email_notifications (
     sent_at           timestamptz,
     status            text NOT NULL DEFAULT 'sent' CHECK (status IN ('sent', 'failed')),
     error             text,
-    created_at        timestamptz NOT NULL
+    created_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX idx_email_notifications_booking ON email_notifications(booking_id);
 
