@@ -12,6 +12,8 @@
  */
 #include "base/civil.h"
 
+#include <string.h>
+
 #define SECS_PER_DAY 86400
 
 /* Day numbers of 0001-01-01 and 9999-12-31. */
@@ -139,14 +141,25 @@ static int32_t clamp_days(int64_t days)
     return (int32_t)days;
 }
 
+/*
+ * Times are formatted in runs that share a date (a day of slots), so each
+ * thread remembers the last date it wrote: a one-entry cache that saves the
+ * calendar arithmetic on all but the first time of a day.
+ */
 static void write_date10(char *buf, int32_t days)
 {
-    civil_date d = civil_date_from_days(clamp_days(days));
-    write_digits(buf, 4, d.year);
-    buf[4] = '-';
-    write_digits(buf + 5, 2, d.month);
-    buf[7] = '-';
-    write_digits(buf + 8, 2, d.day);
+    static _Thread_local int32_t last_days = INT32_MIN;
+    static _Thread_local char last_text[10];
+    if (days != last_days) {
+        civil_date d = civil_date_from_days(clamp_days(days));
+        write_digits(last_text, 4, d.year);
+        last_text[4] = '-';
+        write_digits(last_text + 5, 2, d.month);
+        last_text[7] = '-';
+        write_digits(last_text + 8, 2, d.day);
+        last_days = days;
+    }
+    memcpy(buf, last_text, 10);
 }
 
 void civil_format_date(int32_t days, char buf[static 11])
