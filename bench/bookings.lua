@@ -1,6 +1,9 @@
--- wrk script: POST /api/bookings on distinct free 5-minute slots.
--- Each wrk thread takes every Nth slot after 2027-03-01T00:00:00Z, so no two
--- requests ask for the same time. MEETING_TYPE comes from the environment.
+-- wrk script: POST /api/bookings on distinct free slots.
+-- MEETING_TYPES (comma-separated ids, one per host, hosts open around the
+-- clock, 30-minute meetings) comes from the environment. Request n of wrk
+-- thread t is global number k = n * WRK_THREADS + t: host k % H, slot
+-- k / H half-hours after 2027-03-01T00:00:00Z, so no two requests ask for
+-- the same time of the same host.
 local threads = {}
 local counter = 0
 
@@ -10,18 +13,22 @@ function setup(thread)
 end
 
 function init(args)
-  mt = os.getenv("MEETING_TYPE")
+  types = {}
+  for id in string.gmatch(os.getenv("MEETING_TYPES"), "[^,]+") do
+    table.insert(types, id)
+  end
   nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
   base = 1803945600 -- 2027-03-01T00:00:00Z
 end
 
 function request()
-  local n = counter * nthreads + tid
+  local k = counter * nthreads + tid
   counter = counter + 1
-  local start = os.date("!%Y-%m-%dT%H:%M:%SZ", base + n * 300)
+  local h = #types
+  local start = os.date("!%Y-%m-%dT%H:%M:%SZ", base + math.floor(k / h) * 1800)
   local body = string.format(
     '{"meeting_type_id":"%s","start_time":"%s","invitee_name":"Load %d",' ..
     '"invitee_email":"load%d@example.com","invitee_timezone":"Europe/Paris"}',
-    mt, start, n, n)
+    types[(k % h) + 1], start, k, k)
   return wrk.format("POST", "/api/bookings", {["Content-Type"] = "application/json"}, body)
 end

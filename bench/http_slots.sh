@@ -27,7 +27,7 @@ trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 P=$(port); NP=$(port)
 "$BIN" serve --listen 127.0.0.1:$P --data-dir "$T/data" --fake-now 2027-03-01T00:00:00Z \
-  --log-level warn </dev/null >"$T/server.out" 2>"$T/server.err" &
+  --log-level warn ${THREADS:+--threads $THREADS} </dev/null >"$T/server.out" 2>"$T/server.err" &
 SRV=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$P/health/live" >/dev/null && break; sleep 0.1; done
 

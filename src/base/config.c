@@ -64,7 +64,9 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 }
 
 typedef enum { OPT_LISTEN, OPT_DATA_DIR, OPT_DATABASE_URL, OPT_SECRET_KEY, OPT_LOG_LEVEL,
-               OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW, OPT_WEB_DIR } opt_id;
+               OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW, OPT_WEB_DIR, OPT_SMTP_URL,
+               OPT_MAIL_FROM, OPT_JOB_WORKERS, OPT_JOB_LEASE, OPT_JOB_MAX_ATTEMPTS,
+               OPT_JOB_BACKOFF, OPT_REMINDERS } opt_id;
 
 static const struct {
     const char *flag;
@@ -80,8 +82,119 @@ static const struct {
     {"--public-url", "CALENDULA_PUBLIC_URL", OPT_PUBLIC_URL},
     {"--fake-now", "CALENDULA_FAKE_NOW", OPT_FAKE_NOW},
     {"--web-dir", "CALENDULA_WEB_DIR", OPT_WEB_DIR},
+    {"--smtp-url", "CALENDULA_SMTP_URL", OPT_SMTP_URL},
+    {"--mail-from", "CALENDULA_MAIL_FROM", OPT_MAIL_FROM},
+    {"--job-workers", "CALENDULA_JOB_WORKERS", OPT_JOB_WORKERS},
+    {"--job-lease", "CALENDULA_JOB_LEASE", OPT_JOB_LEASE},
+    {"--job-max-attempts", "CALENDULA_JOB_MAX_ATTEMPTS", OPT_JOB_MAX_ATTEMPTS},
+    {"--job-backoff", "CALENDULA_JOB_BACKOFF", OPT_JOB_BACKOFF},
+    {"--reminders", "CALENDULA_REMINDERS", OPT_REMINDERS},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* A plain address: local@domain, visible ASCII, no specials that could
+ * break out of a header or an SMTP command. */
+static bool mail_address_ok(const char *v)
+{
+    const char *at = strchr(v, '@');
+    if (!at || at == v || !at[1] || strchr(at + 1, '@') || strlen(v) > 254)
+        return false;
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("<>()[]\\,;:\"", *p))
+            return false;
+    return true;
+}
+
+/* "BASE,CAP" seconds with 1 <= BASE <= CAP <= 604800. */
+static bool parse_backoff(const char *v, int *base, int *cap)
+{
+    const char *comma = strchr(v, ',');
+    char first[16];
+    if (!comma || (size_t)(comma - v) >= sizeof(first))
+        return false;
+    memcpy(first, v, (size_t)(comma - v));
+    first[comma - v] = '\0';
+    int b, c;
+    if (!parse_int(first, 1, 604800, &b) || !parse_int(comma + 1, 1, 604800, &c) || c < b)
+        return false;
+    *base = b;
+    *cap = c;
+    return true;
+}
+
+bool config_parse_reminders(const char *s, int out[static CONFIG_MAX_REMINDERS], int *n)
+{
+    *n = 0;
+    if (strcmp(s, "none") == 0)
+        return true;
+    const char *p = s;
+    for (;;) {
+        char item[16];
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int v;
+        if (len == 0 || len >= sizeof(item) || *n == CONFIG_MAX_REMINDERS)
+            return false;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (!parse_int(item, 1, 525600, &v))
+            return false;
+        int i = *n; /* insertion sort, descending, refusing repeats */
+        while (i > 0 && out[i - 1] < v) {
+            out[i] = out[i - 1];
+            i--;
+        }
+        if (i > 0 && out[i - 1] == v)
+            return false;
+        out[i] = v;
+        (*n)++;
+        if (!end)
+            return true;
+        p = end + 1;
+    }
+}
+
+/* The notification settings; false with err set for a bad value. */
+static bool apply_jobs(config *c, opt_id id, const char *name, const char *v, char *err)
+{
+    bool ok = true;
+    switch (id) {
+    case OPT_SMTP_URL:
+        ok = (strncmp(v, "smtp://", 7) == 0 || strncmp(v, "smtps://", 8) == 0) &&
+             copy_str(c->smtp_url, sizeof(c->smtp_url), v);
+        if (!ok) /* never echo the value: it may hold a password */
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected smtp://[user:password@]host[:port]"
+                     " or smtps://…", name);
+        return ok;
+    case OPT_MAIL_FROM:
+        ok = mail_address_ok(v) && copy_str(c->mail_from, sizeof(c->mail_from), v);
+        break;
+    case OPT_JOB_WORKERS:
+        ok = parse_int(v, 0, 64, &c->job_workers);
+        break;
+    case OPT_JOB_LEASE:
+        ok = parse_int(v, 2, 86400, &c->job_lease);
+        break;
+    case OPT_JOB_MAX_ATTEMPTS:
+        ok = parse_int(v, 1, 100, &c->job_max_attempts);
+        break;
+    case OPT_JOB_BACKOFF:
+        ok = parse_backoff(v, &c->job_backoff_base, &c->job_backoff_cap);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected BASE,CAP seconds (e.g. 30,3600)", name);
+        return ok;
+    case OPT_REMINDERS:
+        ok = config_parse_reminders(v, c->reminders, &c->nreminders);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected none or minutes such as 1440,60", name);
+        return ok;
+    default:
+        break;
+    }
+    if (!ok)
+        snprintf(err, CONFIG_ERR_MAX, "%s: invalid value \"%.100s\"", name, v);
+    return ok;
+}
 
 static bool apply(config *c, opt_id id, const char *name, const char *v, char *err)
 {
@@ -129,6 +242,8 @@ static bool apply(config *c, opt_id id, const char *name, const char *v, char *e
         ok = civil_parse_rfc3339(v, strlen(v), &c->fake_now);
         c->fake_now_set = ok;
         break;
+    default:
+        return apply_jobs(c, id, name, v, err);
     }
     if (!ok)
         snprintf(err, CONFIG_ERR_MAX, "%s: invalid value \"%.100s\"", name, v);
@@ -141,10 +256,19 @@ bool config_from_env(config *c, char err[static CONFIG_ERR_MAX])
     config_parse_listen(DEFAULT_LISTEN, c->listen_host, sizeof(c->listen_host), &c->listen_port);
     copy_str(c->data_dir, sizeof(c->data_dir), "./var");
     c->log_level = LOG_INFO;
+    /* Requests wait on the disk (group commit) as well as the CPU: a few
+     * threads per core keep bookings flowing while one waits for a flush. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    c->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+    c->threads = cores < 1 ? 4 : cores > 16 ? 64 : (int)cores * 4;
     c->login_max_failures = 10;
     c->login_max_failures_ip = 100;
+    copy_str(c->mail_from, sizeof(c->mail_from), "calendula@localhost");
+    c->job_workers = 2;
+    c->job_lease = 120;
+    c->job_max_attempts = 10;
+    c->job_backoff_base = 30;
+    c->job_backoff_cap = 3600;
+    config_parse_reminders("1440,60", c->reminders, &c->nreminders);
     for (size_t i = 0; i < NOPTIONS; i++) {
         const char *v = getenv(options[i].env);
         if (v && *v && !apply(c, options[i].id, options[i].env, v, err))

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "store/migrations.h"
+#include "store/sqlite/sqlite_sync.h"
 #include "store/sqlite/sqlite_util.h"
 
 /*
@@ -26,6 +27,7 @@
 typedef struct sq_backend {
     char *path;
     pthread_mutex_t write_lock;
+    sq_sync *sync; /* group commit of write transactions */
 } sq_backend;
 
 
@@ -45,6 +47,7 @@ static store_rc sq_open(const char *url, void **backend, char *err, size_t errsi
     sq_backend *b = xcalloc(1, sizeof(*b));
     b->path = xstrdup(path);
     pthread_mutex_init(&b->write_lock, NULL);
+    b->sync = sq_sync_new(path);
     *backend = b;
     return STORE_OK;
 }
@@ -53,6 +56,7 @@ static void sq_close(void *backend)
 {
     sq_backend *b = backend;
     pthread_mutex_destroy(&b->write_lock);
+    sq_sync_free(b->sync);
     free(b->path);
     free(b);
 }
@@ -69,12 +73,15 @@ static store_conn *sq_conn_open(void *backend)
     sq_conn *c = xcalloc(1, sizeof(*c));
     c->db = db;
     c->write_lock = &b->write_lock;
+    c->sync = b->sync;
     return &c->base;
 }
 
 static void release_write_lock(sq_conn *c)
 {
     if (c->holds_write_lock) {
+        /* Statements outside write transactions stay fully synchronous. */
+        sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
         c->holds_write_lock = false;
         pthread_mutex_unlock(c->write_lock);
     }
@@ -185,6 +192,8 @@ static store_rc sq_begin(store_conn *base, bool write)
         return sq_exec_stmt(c, sq_stmt(c, ST_BEGIN, "BEGIN"), "begin");
     pthread_mutex_lock(c->write_lock);
     c->holds_write_lock = true;
+    /* The commit is made durable by the group flush in sq_commit. */
+    sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE"), "begin");
     if (r != STORE_OK)
         release_write_lock(c);
@@ -194,10 +203,14 @@ static store_rc sq_begin(store_conn *base, bool write)
 static store_rc sq_commit(store_conn *base)
 {
     sq_conn *c = (sq_conn *)base;
+    bool write = c->holds_write_lock;
     store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_COMMIT, "COMMIT"), "commit");
     if (r != STORE_OK && !sqlite3_get_autocommit(c->db))
         sq_exec_stmt(c, sq_stmt(c, ST_ROLLBACK, "ROLLBACK"), "rollback");
+    uint64_t seq = r == STORE_OK && write ? sq_sync_committed(c->sync) : 0;
     release_write_lock(c);
+    if (seq && !sq_sync_wait(c->sync, seq))
+        r = STORE_UNAVAILABLE; /* committed, but not known to be on disk: no 2xx */
     return r;
 }
 
@@ -412,4 +425,16 @@ const store_ops store_sqlite_ops = {
     .idem_finish = sq_idem_finish,
     .idem_release = sq_idem_release,
     .schedule_version = sq_schedule_version,
+    .outbox_insert_at = sq_outbox_insert_at,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_settle = sq_outbox_settle,
+    .outbox_next_due = sq_outbox_next_due,
+    .outbox_withdraw = sq_outbox_withdraw,
+    .outbox_list = sq_outbox_list,
+    .outbox_requeue = sq_outbox_requeue,
+    .outbox_purge_dead = sq_outbox_purge_dead,
+    .email_record = sq_email_record,
+    .email_was_sent = sq_email_was_sent,
+    .booking_secret_put = sq_booking_secret_put,
+    .booking_secret_get = sq_booking_secret_get,
 };

@@ -14,7 +14,7 @@
 #include "base/arena.h"
 #include "store/store_internal.h"
 
-#define SQ_MAX_STMTS 64
+#define SQ_MAX_STMTS 96
 
 typedef struct sq_conn {
     store_conn base; /* must be first */
@@ -23,6 +23,7 @@ typedef struct sq_conn {
     int savepoint_depth;
     pthread_mutex_t *write_lock; /* the backend's; held from BEGIN IMMEDIATE to its end */
     bool holds_write_lock;
+    struct sq_sync *sync;        /* the backend's group commit */
 } sq_conn;
 
 /* Opens a connection with the project's pragmas. NULL on failure (logged). */
@@ -71,6 +72,9 @@ enum {
     ST_BK_MOVE, ST_BK_HOST_MOVE, ST_BK_HISTORY, ST_BK_CANCEL, ST_BK_HOSTS_RELEASE, ST_BK_LIST,
     ST_BK_COUNT, ST_OUTBOX_INSERT, ST_IDEM_GET, ST_IDEM_PURGE, ST_IDEM_CLAIM, ST_IDEM_FINISH,
     ST_IDEM_RELEASE, ST_SCHEDULE_VERSION,
+    ST_OB_INSERT_AT, ST_OB_CLAIM, ST_OB_SETTLE, ST_OB_NEXT_DUE, ST_OB_WITHDRAW, ST_OB_LIST,
+    ST_OB_LIST_STATUS, ST_OB_REQUEUE_ONE, ST_OB_REQUEUE_DEAD, ST_OB_PURGE_DEAD, ST_EMAIL_RECORD,
+    ST_EMAIL_WAS_SENT, ST_SECRET_PUT, ST_SECRET_GET,
     ST_COUNT
 };
 _Static_assert(ST_COUNT <= SQ_MAX_STMTS, "raise SQ_MAX_STMTS");
@@ -126,5 +130,25 @@ store_rc sq_idem_finish(store_conn *c, const char *scope, const char *key, int s
                         const char *body);
 store_rc sq_schedule_version(store_conn *c, const char *user_id, int64_t *version);
 store_rc sq_idem_release(store_conn *c, const char *scope, const char *key);
+
+/* Implemented in sqlite_outbox.c (jobs and notifications). */
+store_rc sq_outbox_insert_at(store_conn *c, const char *event_id, const char *topic,
+                             const char *aggregate_id, const char *payload_json,
+                             int64_t available_at, int64_t now);
+store_rc sq_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_until, int limit,
+                         store_outbox_job **out, size_t *count);
+store_rc sq_outbox_settle(store_conn *c, const store_outbox_settlement *s);
+store_rc sq_outbox_next_due(store_conn *c, int64_t *when);
+store_rc sq_outbox_withdraw(store_conn *c, const char *aggregate_id, const char *topic,
+                            const char *note, int64_t now, int64_t *count);
+store_rc sq_outbox_list(store_conn *c, arena *a, const char *status, int limit,
+                        store_outbox_job **out, size_t *count);
+store_rc sq_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *count);
+store_rc sq_outbox_purge_dead(store_conn *c, int64_t *count);
+store_rc sq_email_record(store_conn *c, const store_email_attempt *e);
+store_rc sq_email_was_sent(store_conn *c, const char *message_id);
+store_rc sq_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,
+                               int64_t now);
+store_rc sq_booking_secret_get(store_conn *c, arena *a, const char *booking_id, char **sealed);
 
 #endif
