@@ -15,6 +15,7 @@
 #include "base/log.h"
 
 #define CONFIG_ERR_MAX 512
+#define CONFIG_MAX_REMINDERS 8
 
 typedef struct config {
     char listen_host[256];
@@ -31,6 +32,16 @@ typedef struct config {
     int64_t fake_now;
     int login_max_failures;   /* per account per 15 minutes */
     int login_max_failures_ip;/* per client address per 15 minutes */
+    /* Notifications (issue #7). */
+    char smtp_url[1024];      /* "" = write .eml files; holds a password: never log it */
+    char mail_from[256];      /* envelope and From address */
+    int job_workers;          /* outbox worker threads in serve (0 = none) */
+    int job_lease;            /* seconds a claimed job stays leased */
+    int job_max_attempts;     /* then the job is parked as dead */
+    int job_backoff_base;     /* seconds before the first retry */
+    int job_backoff_cap;      /* longest wait between retries */
+    int reminders[CONFIG_MAX_REMINDERS]; /* minutes before the start, server default */
+    int nreminders;
 } config;
 
 /* Defaults, then the environment. false with a message in err. */
@@ -55,6 +66,13 @@ void config_finish(config *c);
  * there with mode 0600.
  */
 bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX]);
+
+/*
+ * Parses a reminder list: "none", or up to CONFIG_MAX_REMINDERS distinct
+ * minute counts 1..525600 separated by commas ("1440,60"), sorted
+ * descending into out. false on anything else.
+ */
+bool config_parse_reminders(const char *s, int out[static CONFIG_MAX_REMINDERS], int *n);
 
 /* Parses "host:port" or "[v6]:port". */
 bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *port);

@@ -321,3 +321,89 @@ store_rc store_schedule_version(store_conn *c, const char *user_id, int64_t *ver
 {
     return c->ops->schedule_version(c, user_id, version);
 }
+
+/* ---- jobs and notifications ---- */
+
+bool store_supports_jobs(const store *s)
+{
+    const store_ops *o = s->ops;
+    return o->outbox_insert_at && o->outbox_claim && o->outbox_settle && o->outbox_next_due &&
+           o->outbox_withdraw && o->outbox_list && o->outbox_requeue && o->outbox_purge_dead &&
+           o->email_record && o->email_was_sent && o->booking_secret_put &&
+           o->booking_secret_get;
+}
+
+/* A backend without the op answers STORE_ERROR instead of crashing. */
+#define JOBS_OP(c, op, ...)                                                               \
+    ((c)->ops->op ? (c)->ops->op(c, __VA_ARGS__)                                          \
+                  : (log_msg(LOG_ERROR, "store backend %s has no " #op, (c)->ops->name), \
+                     STORE_ERROR))
+
+store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char *topic,
+                                const char *aggregate_id, const char *payload_json,
+                                int64_t available_at, int64_t now)
+{
+    return JOBS_OP(c, outbox_insert_at, event_id, topic, aggregate_id, payload_json,
+                   available_at, now);
+}
+
+store_rc store_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_until, int limit,
+                            store_outbox_job **out, size_t *count)
+{
+    return JOBS_OP(c, outbox_claim, a, now, lease_until, limit, out, count);
+}
+
+store_rc store_outbox_settle(store_conn *c, const store_outbox_settlement *s)
+{
+    return JOBS_OP(c, outbox_settle, s);
+}
+
+store_rc store_outbox_next_due(store_conn *c, int64_t *when)
+{
+    return JOBS_OP(c, outbox_next_due, when);
+}
+
+store_rc store_outbox_withdraw(store_conn *c, const char *aggregate_id, const char *topic,
+                               const char *note, int64_t now, int64_t *count)
+{
+    int64_t ignored;
+    return JOBS_OP(c, outbox_withdraw, aggregate_id, topic, note, now, count ? count : &ignored);
+}
+
+store_rc store_outbox_list(store_conn *c, arena *a, const char *status, int limit,
+                           store_outbox_job **out, size_t *count)
+{
+    return JOBS_OP(c, outbox_list, a, status, limit, out, count);
+}
+
+store_rc store_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *count)
+{
+    return JOBS_OP(c, outbox_requeue, id, now, count);
+}
+
+store_rc store_outbox_purge_dead(store_conn *c, int64_t *count)
+{
+    return JOBS_OP(c, outbox_purge_dead, count);
+}
+
+store_rc store_email_record(store_conn *c, const store_email_attempt *e)
+{
+    return JOBS_OP(c, email_record, e);
+}
+
+store_rc store_email_was_sent(store_conn *c, const char *message_id)
+{
+    return JOBS_OP(c, email_was_sent, message_id);
+}
+
+store_rc store_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,
+                                  int64_t now)
+{
+    return JOBS_OP(c, booking_secret_put, booking_id, sealed, now);
+}
+
+store_rc store_booking_secret_get(store_conn *c, arena *a, const char *booking_id,
+                                  char **sealed)
+{
+    return JOBS_OP(c, booking_secret_get, a, booking_id, sealed);
+}

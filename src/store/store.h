@@ -275,6 +275,133 @@ store_rc store_schedule_version(store_conn *c, const char *user_id, int64_t *ver
 store_rc store_outbox_insert(store_conn *c, const char *event_id, const char *topic,
                              const char *aggregate_id, const char *payload_json, int64_t now);
 
+/* ---- jobs: processing the outbox ----
+ *
+ * Rows move pending → processing (claimed under a lease) → done | pending
+ * (retry later) | dead (parked after the last attempt). `attempts` counts
+ * claims, so the value a claim returns identifies that claim: every later
+ * write about the row passes it back as a fence and fails with
+ * STORE_NOT_FOUND when the lease was lost (it expired and another worker
+ * claimed the row). All instants are seconds since the epoch.
+ */
+typedef struct store_outbox_job {
+    int64_t id;
+    char *event_id;
+    char *topic;
+    char *aggregate_id;
+    char *payload_json;
+    char *status;     /* pending | processing | done | dead */
+    int attempts;
+    int64_t available_at;
+    int64_t lease_until; /* 0 when not leased */
+    char *last_error;    /* NULL when none */
+    int64_t created_at;
+    int64_t updated_at;
+} store_outbox_job;
+
+/* How a claimed row ends up; see store_outbox_settle. */
+typedef struct store_outbox_settlement {
+    int64_t id;
+    int claimed_attempts;   /* `attempts` as the claim returned it: the fence */
+    const char *status;     /* "done", "pending" (retry) or "dead" */
+    int attempts;           /* value to store (claimed_attempts, or one less to give it back) */
+    int64_t available_at;   /* next try, for "pending" */
+    const char *last_error; /* stored as is; NULL clears it */
+    int64_t now;
+} store_outbox_settlement;
+
+/* True when the backend implements every jobs and notification op below
+ * (a backend being written may not yet; callers then skip that work). */
+bool store_supports_jobs(const store *s);
+
+/* Like store_outbox_insert, but the row is due at available_at (reminders). */
+store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char *topic,
+                                const char *aggregate_id, const char *payload_json,
+                                int64_t available_at, int64_t now);
+
+/*
+ * Claims up to `limit` due rows, earliest available_at first (then id):
+ * pending rows with available_at <= now, and processing rows whose
+ * lease_until <= now (their worker died or stalled). Each claimed row
+ * becomes processing with lease_until, attempts + 1 and updated_at = now,
+ * and is returned as it is after the change (in the arena). Concurrent
+ * claimers never get the same row: SQLite runs one
+ *   UPDATE outbox SET … WHERE id IN (SELECT id … ORDER BY … LIMIT n) RETURNING …
+ * under its single-writer lock; PostgreSQL must use
+ *   UPDATE outbox o SET … FROM (SELECT id FROM outbox WHERE … ORDER BY
+ *   available_at, id LIMIT n FOR UPDATE SKIP LOCKED) d WHERE o.id = d.id RETURNING …
+ * so that claimers skip each other's rows instead of waiting. *count may be 0.
+ */
+store_rc store_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_until, int limit,
+                            store_outbox_job **out, size_t *count);
+
+/*
+ * Ends a claim: writes status, attempts, available_at, last_error and
+ * updated_at, and clears the lease, only if the row is still processing
+ * with attempts == claimed_attempts. STORE_NOT_FOUND when the lease was
+ * lost (nothing is written).
+ */
+store_rc store_outbox_settle(store_conn *c, const store_outbox_settlement *s);
+
+/*
+ * The earliest instant at which a row may become claimable: the minimum
+ * of pending rows' available_at and processing rows' lease_until.
+ * STORE_NOT_FOUND when there are neither.
+ */
+store_rc store_outbox_next_due(store_conn *c, int64_t *when);
+
+/*
+ * Withdraws the pending rows of aggregate_id with that topic (reminders of
+ * a booking that moved or was cancelled): they become done with
+ * last_error = note. Rows being processed are left alone (their handler
+ * checks the booking). *count gets the number withdrawn (may be NULL).
+ */
+store_rc store_outbox_withdraw(store_conn *c, const char *aggregate_id, const char *topic,
+                               const char *note, int64_t now, int64_t *count);
+
+/* Rows with that status (NULL = any), by id ascending, at most limit. */
+store_rc store_outbox_list(store_conn *c, arena *a, const char *status, int limit,
+                           store_outbox_job **out, size_t *count);
+
+/*
+ * Makes rows due again now with attempts 0 (last_error is kept): the row
+ * `id` when id > 0 (any status but processing; STORE_NOT_FOUND otherwise),
+ * or every dead row when id == 0. *count gets the number changed.
+ */
+store_rc store_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *count);
+
+/* Deletes every dead row; *count gets how many. */
+store_rc store_outbox_purge_dead(store_conn *c, int64_t *count);
+
+/* One delivery attempt of one email (table email_notifications). */
+typedef struct store_email_attempt {
+    const char *id;            /* a new UUID */
+    const char *booking_id;
+    const char *recipient_email;
+    const char *notification_type; /* confirmation, reschedule, cancellation, reminder */
+    const char *subject;
+    const char *body;          /* the plain text, secrets removed */
+    const char *message_id;
+    bool sent;                 /* status sent, else failed */
+    const char *error;         /* NULL when sent */
+    int64_t created_at;        /* also sent_at when sent */
+} store_email_attempt;
+
+store_rc store_email_record(store_conn *c, const store_email_attempt *e);
+
+/* STORE_OK when an attempt with this Message-ID was sent, else STORE_NOT_FOUND. */
+store_rc store_email_was_sent(store_conn *c, const char *message_id);
+
+/*
+ * The booking's manage token sealed with the server key (secure_seal), so
+ * later emails can carry the invitee's manage link; the token itself is
+ * stored only as a hash. put inserts or replaces; get gives an arena copy.
+ */
+store_rc store_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,
+                                  int64_t now);
+store_rc store_booking_secret_get(store_conn *c, arena *a, const char *booking_id,
+                                  char **sealed);
+
 /* ---- idempotency keys ---- */
 /* The unexpired entry for (scope, key), or STORE_NOT_FOUND. */
 store_rc store_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,

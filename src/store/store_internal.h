@@ -89,6 +89,27 @@ struct store_ops {
     store_rc (*idem_finish)(store_conn *c, const char *scope, const char *key, int status,
                             const char *body);
     store_rc (*idem_release)(store_conn *c, const char *scope, const char *key);
+
+    /* Jobs and notifications (store.h "jobs"); NULL until a backend has them. */
+    store_rc (*outbox_insert_at)(store_conn *c, const char *event_id, const char *topic,
+                                 const char *aggregate_id, const char *payload_json,
+                                 int64_t available_at, int64_t now);
+    store_rc (*outbox_claim)(store_conn *c, arena *a, int64_t now, int64_t lease_until,
+                             int limit, store_outbox_job **out, size_t *count);
+    store_rc (*outbox_settle)(store_conn *c, const store_outbox_settlement *s);
+    store_rc (*outbox_next_due)(store_conn *c, int64_t *when);
+    store_rc (*outbox_withdraw)(store_conn *c, const char *aggregate_id, const char *topic,
+                                const char *note, int64_t now, int64_t *count);
+    store_rc (*outbox_list)(store_conn *c, arena *a, const char *status, int limit,
+                            store_outbox_job **out, size_t *count);
+    store_rc (*outbox_requeue)(store_conn *c, int64_t id, int64_t now, int64_t *count);
+    store_rc (*outbox_purge_dead)(store_conn *c, int64_t *count);
+    store_rc (*email_record)(store_conn *c, const store_email_attempt *e);
+    store_rc (*email_was_sent)(store_conn *c, const char *message_id);
+    store_rc (*booking_secret_put)(store_conn *c, const char *booking_id, const char *sealed,
+                                   int64_t now);
+    store_rc (*booking_secret_get)(store_conn *c, arena *a, const char *booking_id,
+                                   char **sealed);
 };
 
 extern const store_ops store_sqlite_ops;
