@@ -207,7 +207,9 @@ static void dispatch(http_server *s, conn_state *st, http_response *res)
     req->body_len = st->body.len;
     char *buf = arena_alloc(a, strlen(req->path) + 1);
     router_match m;
-    router_result rr = router_find(s->opt.routes, req->method, req->path, buf,
+    /* HEAD is GET without the body, which MHD leaves out by itself. */
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    router_result rr = router_find(s->opt.routes, method, req->path, buf,
                                    strlen(req->path) + 1, &m);
     if (rr == ROUTER_NOT_FOUND) {
         if (s->opt.fallback && s->opt.fallback(s->opt.ctx, req, res))
@@ -326,8 +328,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_server *s = cls;
     conn_state *st = *con_cls;
     if (!st) {
-        *con_cls = state_new(conn, url, method);
+        st = state_new(conn, url, method);
+        *con_cls = st;
         atomic_fetch_add(&s->in_flight, 1);
+        const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+        if (st->too_large && expect && strcasecmp(expect, "100-continue") == 0) {
+            /* Answer now instead of "100 Continue": the client never sends the body. */
+            http_response res = {0};
+            dispatch(s, st, &res);
+            return send_response(conn, st, &res);
+        }
         return MHD_YES;
     }
     if (*upload_size) {

@@ -85,26 +85,29 @@ static rl_entry *find(ratelimit *rl, const char *key, int64_t now, bool create)
     return victim;
 }
 
-int ratelimit_blocked(ratelimit *rl, const char *key, int limit, int64_t now)
+int ratelimit_take(ratelimit *rl, const char *key, int limit, int64_t now)
 {
     int wait = 0;
-    pthread_mutex_lock(&rl->lock);
-    rl_entry *e = find(rl, key, now, false);
-    if (e && now - e->window_start < rl->window && e->count >= limit)
-        wait = (int)(e->window_start + rl->window - now);
-    pthread_mutex_unlock(&rl->lock);
-    return wait > 0 ? wait : 0;
-}
-
-void ratelimit_hit(ratelimit *rl, const char *key, int64_t now)
-{
     pthread_mutex_lock(&rl->lock);
     rl_entry *e = find(rl, key, now, true);
     if (now - e->window_start >= rl->window) {
         e->window_start = now;
         e->count = 0;
     }
-    e->count++;
+    if (e->count >= limit)
+        wait = (int)(e->window_start + rl->window - now);
+    else
+        e->count++;
+    pthread_mutex_unlock(&rl->lock);
+    return wait > 0 ? wait : 0;
+}
+
+void ratelimit_refund(ratelimit *rl, const char *key)
+{
+    pthread_mutex_lock(&rl->lock);
+    rl_entry *e = find(rl, key, 0, false);
+    if (e && e->count > 0)
+        e->count--;
     pthread_mutex_unlock(&rl->lock);
 }
 

@@ -15,11 +15,16 @@ typedef struct ratelimit ratelimit;
 ratelimit *ratelimit_new(int window_seconds);
 void ratelimit_free(ratelimit *rl);
 
-/* Seconds until key may try again when it has reached limit, else 0. */
-int ratelimit_blocked(ratelimit *rl, const char *key, int limit, int64_t now);
+/*
+ * Takes one of key's `limit` attempts in the current window, in one step
+ * under the lock, so concurrent requests cannot all slip past a check:
+ * returns 0 when taken, else the seconds until the window ends (nothing
+ * counted).
+ */
+int ratelimit_take(ratelimit *rl, const char *key, int limit, int64_t now);
 
-/* Counts one event (a failure) for key. */
-void ratelimit_hit(ratelimit *rl, const char *key, int64_t now);
+/* Gives back an attempt taken for key (it turned out not to count). */
+void ratelimit_refund(ratelimit *rl, const char *key);
 
 /* Forgets key (after a success). */
 void ratelimit_reset(ratelimit *rl, const char *key);

@@ -177,25 +177,30 @@ svc_rc users_login(app *a, arena *ar, const char *email, const char *password,
     const char *lower = text_lower(ar, email);
     const char *acct_key = arena_printf(ar, "login:acct:%.100s", lower);
     const char *ip_key = arena_printf(ar, "login:ip:%.60s", client_ip);
-    int wait = ratelimit_blocked(a->login_limits, acct_key, a->cfg->login_max_failures, now);
-    int wait_ip = ratelimit_blocked(a->login_limits, ip_key, a->cfg->login_max_failures_ip, now);
-    if (wait || wait_ip)
-        return rate_limited(e, wait > wait_ip ? wait : wait_ip);
+    /* Every attempt takes a slot up front, atomically, and a success gives
+     * it back: concurrent guesses cannot overrun the limit. */
+    int wait = ratelimit_take(a->login_limits, acct_key, a->cfg->login_max_failures, now);
+    if (wait)
+        return rate_limited(e, wait);
+    wait = ratelimit_take(a->login_limits, ip_key, a->cfg->login_max_failures_ip, now);
+    if (wait) {
+        ratelimit_refund(a->login_limits, acct_key);
+        return rate_limited(e, wait);
+    }
     store_conn *c = svc_conn(a, e);
-    if (!c)
-        return e->rc;
-    store_rc rc = store_user_get_by_email(c, ar, lower, &out->user);
-    if (rc != STORE_OK && rc != STORE_NOT_FOUND)
+    store_rc rc = c ? store_user_get_by_email(c, ar, lower, &out->user) : STORE_UNAVAILABLE;
+    if (rc != STORE_OK && rc != STORE_NOT_FOUND) {
+        ratelimit_refund(a->login_limits, acct_key);
+        ratelimit_refund(a->login_limits, ip_key);
         return svc_store_fail(e, rc);
+    }
     /* Unknown emails cost the same hash as known ones: no account probing by timing. */
     const char *hash = rc == STORE_OK ? out->user.password_hash : a->dummy_password_hash;
     bool ok = secure_password_verify(hash, password, password_len) && rc == STORE_OK;
-    if (!ok) {
-        ratelimit_hit(a->login_limits, acct_key, now);
-        ratelimit_hit(a->login_limits, ip_key, now);
+    if (!ok)
         return svc_fail(e, SVC_INVALID_CREDENTIALS, "Wrong email or password.", NULL);
-    }
     ratelimit_reset(a->login_limits, acct_key);
+    ratelimit_refund(a->login_limits, ip_key);
     secure_token(out->token);
     secure_token(out->csrf);
     char token_hash[SECURE_HASH_HEX_LEN + 1];

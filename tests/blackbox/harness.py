@@ -296,11 +296,16 @@ class Server:
         self.pg = None
         self.returncodes = []
         self._closed = False
-        if store_kind() == "postgres" and "CALENDULA_DATABASE_URL" not in self.extra_env \
-                and "--database-url" not in self.extra_args:
-            self.pg = PgDatabase()
-        if start:
-            self._first_start()
+        self._log_offset = 0
+        try:
+            if store_kind() == "postgres" and "CALENDULA_DATABASE_URL" not in self.extra_env \
+                    and "--database-url" not in self.extra_args:
+                self.pg = PgDatabase()
+            if start:
+                self._first_start()
+        except BaseException:
+            self.close(check=False)     # no leaked temp dir, database or process
+            raise
 
     def _first_start(self):
         """start(), retried on a fresh port when the port we picked was taken

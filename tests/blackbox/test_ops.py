@@ -1,6 +1,7 @@
 """Operations endpoints: /health, /health/live, /health/ready,
 /health/detailed, /metrics; and the structured request log."""
 
+import json
 import re
 import time
 
@@ -143,3 +144,19 @@ def test_log_never_contains_passwords_or_tokens():
     log = s.log_text()
     for secret in (password, new_password, wrong, token, qsecret, broken):
         assert secret not in log, "server log contains a secret %r" % secret
+
+
+def test_log_lines_stay_valid_json_with_hostile_input():
+    s = shared_server()
+    s.get("/health", headers={"X-Request-Id": 'abc"}{"x', "User-Agent": 'ua"\\\xff'})
+    s.raw(b'GET /api/%22%0a%7b"x":1%7d HTTP/1.1\r\nHost: x\r\nUser-Agent: a"\\\r\n\r\n', timeout=2)
+    s.get("/api/users/%22%0A%0D%09")
+    s.get("/api/public/users/%C3%A9%E2%80%A8x")
+    s.post("/api/users", body=b'{"name": "\xff"}', headers={"Content-Type": "application/json"})
+    time.sleep(0.2)
+    for line in s.log_text().splitlines():
+        if line.lstrip().startswith("{"):
+            try:
+                json.loads(line)
+            except ValueError:
+                raise AssertionError("log line is not JSON: %r" % line)

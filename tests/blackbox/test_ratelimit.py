@@ -80,3 +80,16 @@ def test_unknown_email_costs_a_password_check():
             unknown.append(timed(unique("ghost") + "@example.com"))
         k, u = statistics.median(known), statistics.median(unknown)
         assert u >= 0.4 * k, "unknown email %.1f ms vs known %.1f ms" % (u * 1000, k * 1000)
+
+
+def test_concurrent_wrong_logins_get_no_extra_guesses():
+    """The per-email budget holds under concurrency: with 40 wrong passwords
+    sent at once (8 server threads), exactly 10 are checked (401) and the
+    rest are refused (429) — not 10 plus however many were in flight."""
+    with Server(args=["--threads", "8"]) as s:
+        acc = signup(s)
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            statuses = list(pool.map(lambda i: login_response(s, acc.email, "wrong %d" % i).status,
+                                     range(40)))
+        assert statuses.count(401) == 10 and statuses.count(429) == 30, \
+            "401 x %d, 429 x %d (want 10 and 30)" % (statuses.count(401), statuses.count(429))

@@ -134,11 +134,14 @@ def test_signup_bad_time_zone():
     s = shared_server()
     c = Checks()
     for tz in ["Mars/Olympus", "", "America/New York", "../../../etc/passwd",
-               "/etc/localtime", "America/", "EST5EDT,M3.2.0,M11.1.0", "x" * 300]:
+               "/etc/localtime", "America/", "EST5EDT,M3.2.0,M11.1.0", "x" * 300,
+               # files and folders of /usr/share/zoneinfo that are not zones
+               "zone.tab", "tzdata.zi", "posixrules", "America", "..", "Europe/./Paris",
+               "UTC\n", "Europe/Paris "]:
         with c.case("time_zone %r" % tz[:40]):
             assert_error(s.post("/api/users", json=signup_body(time_zone=tz)), 422,
                          "invalid_time_zone", field="time_zone")
-    for tz in ["Europe/Berlin", "Asia/Kolkata", "America/Argentina/Buenos_Aires", "UTC"]:
+    for tz in ["Europe/Berlin", "Asia/Kolkata", "America/Argentina/Buenos_Aires", "UTC", "Etc/GMT+5"]:
         with c.case("time_zone %r accepted" % tz):
             r = s.post("/api/users", json=signup_body(time_zone=tz))
             assert r.status == 201 and r.body["time_zone"] == tz, r

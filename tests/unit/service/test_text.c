@@ -58,20 +58,22 @@ static void test_ratelimit(void **state)
 {
     (void)state;
     ratelimit *rl = ratelimit_new(900);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(ratelimit_blocked(rl, "k", 3, 1000), 0);
-        ratelimit_hit(rl, "k", 1000 + i);
-    }
-    assert_int_equal(ratelimit_blocked(rl, "k", 3, 1010), 890);
-    assert_int_equal(ratelimit_blocked(rl, "other", 3, 1010), 0);
-    assert_int_equal(ratelimit_blocked(rl, "k", 3, 1900), 0); /* window over */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(ratelimit_take(rl, "k", 3, 1000 + i), 0);
+    assert_int_equal(ratelimit_take(rl, "k", 3, 1010), 890); /* the window began at 1000 */
+    assert_int_equal(ratelimit_take(rl, "other", 3, 1010), 0);
+    ratelimit_refund(rl, "k");
+    assert_int_equal(ratelimit_take(rl, "k", 3, 1011), 0); /* the refunded attempt */
+    assert_int_equal(ratelimit_take(rl, "k", 3, 1012), 888);
+    assert_int_equal(ratelimit_take(rl, "k", 3, 1900), 0); /* window over: a new one */
     ratelimit_reset(rl, "k");
-    assert_int_equal(ratelimit_blocked(rl, "k", 1, 1010), 0);
+    assert_int_equal(ratelimit_take(rl, "k", 1, 1901), 0);
+    assert_int_not_equal(ratelimit_take(rl, "k", 1, 1902), 0);
     /* A flood of distinct keys never grows memory and never crashes. */
     char key[32];
     for (int i = 0; i < 50000; i++) {
         snprintf(key, sizeof(key), "flood-%d", i);
-        ratelimit_hit(rl, key, 2000);
+        ratelimit_take(rl, key, 5, 2000);
     }
     ratelimit_free(rl);
 }
