@@ -133,6 +133,18 @@ char *arena_printf(arena *a, const char *fmt, ...)
     return p;
 }
 
+void *arena_array_reserve(arena *a, void *items, size_t n, size_t *cap, size_t elem_size)
+{
+    if (items && n < *cap)
+        return items;
+    size_t ncap = *cap < 4 ? 8 : *cap * 2;
+    void *grown = arena_calloc(a, ncap, elem_size);
+    if (items && n)
+        memcpy(grown, items, n * elem_size);
+    *cap = ncap;
+    return grown;
+}
+
 void arena_on_free(arena *a, void (*fn)(void *), void *data)
 {
     arena_cleanup *c = arena_alloc(a, sizeof(*c));

@@ -35,6 +35,14 @@ char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 
+/*
+ * Growth for arrays that live in the arena: when n == *cap, returns a copy
+ * of items (n elements of elem_size) with room for twice as many (at least
+ * 8) and updates *cap; otherwise returns items. The old block is simply
+ * left to the arena.
+ */
+void *arena_array_reserve(arena *a, void *items, size_t n, size_t *cap, size_t elem_size);
+
 /* Registers fn(data) to run when the arena is freed. */
 void arena_on_free(arena *a, void (*fn)(void *), void *data);
 

@@ -16,16 +16,11 @@ store_rc sq_rules_get(store_conn *base, arena *a, const char *user_id, store_rul
     if (!st)
         return STORE_ERROR;
     sq_bind_text(st, 1, user_id);
-    size_t cap = 16, n = 0;
-    store_rule *rules = arena_alloc(a, cap * sizeof(*rules));
+    size_t cap = 0, n = 0;
+    store_rule *rules = arena_array_reserve(a, NULL, 0, &cap, sizeof(*rules));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            store_rule *grown = arena_alloc(a, cap * 2 * sizeof(*rules));
-            memcpy(grown, rules, cap * sizeof(*rules));
-            rules = grown;
-            cap *= 2;
-        }
+        rules = arena_array_reserve(a, rules, n, &cap, sizeof(*rules));
         rules[n].id = sq_col_text(a, st, 0, false);
         rules[n].day_of_week = sqlite3_column_int(st, 1);
         rules[n].start_minute = sqlite3_column_int(st, 2);
@@ -80,14 +75,7 @@ store_rc sq_rules_replace(store_conn *base, const char *user_id, const store_rul
 /* Appends a window to the last override, growing its array in the arena. */
 static void add_window(arena *a, store_override *o, size_t *cap, int start, int end)
 {
-    if (o->nwindows == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        store_window *grown = arena_alloc(a, ncap * sizeof(*grown));
-        if (o->nwindows)
-            memcpy(grown, o->windows, o->nwindows * sizeof(*grown));
-        o->windows = grown;
-        *cap = ncap;
-    }
+    o->windows = arena_array_reserve(a, o->windows, o->nwindows, cap, sizeof(*o->windows));
     o->windows[o->nwindows].start_minute = start;
     o->windows[o->nwindows].end_minute = end;
     o->nwindows++;
@@ -111,8 +99,8 @@ store_rc sq_overrides_get(store_conn *base, arena *a, const char *user_id, int32
     sq_bind_text(st, 1, user_id);
     sqlite3_bind_text(st, 2, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, to, -1, SQLITE_TRANSIENT);
-    size_t cap = 8, n = 0, wcap = 0;
-    store_override *items = arena_alloc(a, cap * sizeof(*items));
+    size_t cap = 0, n = 0, wcap = 0;
+    store_override *items = arena_array_reserve(a, NULL, 0, &cap, sizeof(*items));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *d = (const char *)sqlite3_column_text(st, 0);
@@ -120,12 +108,7 @@ store_rc sq_overrides_get(store_conn *base, arena *a, const char *user_id, int32
         if (!d || !civil_parse_date(d, strlen(d), &day))
             continue;
         if (n == 0 || items[n - 1].day != day) {
-            if (n == cap) {
-                store_override *grown = arena_alloc(a, cap * 2 * sizeof(*items));
-                memcpy(grown, items, cap * sizeof(*items));
-                items = grown;
-                cap *= 2;
-            }
+            items = arena_array_reserve(a, items, n, &cap, sizeof(*items));
             items[n++] = (store_override){day, NULL, 0};
             wcap = 0;
         }
@@ -217,16 +200,11 @@ store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
     sq_bind_int64(st, 3, to);
     sq_bind_text(st, 4, meeting_type_id);
     sq_bind_text(st, 5, exclude_booking);
-    size_t cap = 32, n = 0;
-    store_busy *items = arena_alloc(a, cap * sizeof(*items));
+    size_t cap = 0, n = 0;
+    store_busy *items = arena_array_reserve(a, NULL, 0, &cap, sizeof(*items));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            store_busy *grown = arena_alloc(a, cap * 2 * sizeof(*items));
-            memcpy(grown, items, cap * sizeof(*items));
-            items = grown;
-            cap *= 2;
-        }
+        items = arena_array_reserve(a, items, n, &cap, sizeof(*items));
         items[n++] = (store_busy){
             .start = sqlite3_column_int64(st, 0), .end = sqlite3_column_int64(st, 1),
             .busy_start = sqlite3_column_int64(st, 2), .busy_end = sqlite3_column_int64(st, 3),

@@ -143,16 +143,11 @@ store_rc sq_booking_hosts_get(store_conn *base, arena *a, const char *booking_id
     if (!st)
         return STORE_ERROR;
     sq_bind_text(st, 1, booking_id);
-    size_t cap = 4, n = 0;
-    char **ids = arena_alloc(a, cap * sizeof(char *));
+    size_t cap = 0, n = 0;
+    char **ids = arena_array_reserve(a, NULL, 0, &cap, sizeof(char *));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            char **grown = arena_alloc(a, cap * 2 * sizeof(char *));
-            memcpy(grown, ids, cap * sizeof(char *));
-            ids = grown;
-            cap *= 2;
-        }
+        ids = arena_array_reserve(a, ids, n, &cap, sizeof(char *));
         ids[n++] = sq_col_text(a, st, 0, false);
     }
     sqlite3_reset(st);

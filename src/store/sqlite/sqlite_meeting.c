@@ -129,17 +129,12 @@ static store_rc read_hosts(sq_conn *c, arena *a, store_meeting_type *m)
     if (!st)
         return STORE_ERROR;
     sq_bind_text(st, 1, m->id);
-    size_t cap = 4;
-    m->host_ids = arena_alloc(a, cap * sizeof(char *));
+    size_t cap = 0;
     m->nhosts = 0;
+    m->host_ids = arena_array_reserve(a, NULL, 0, &cap, sizeof(char *));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (m->nhosts == cap) {
-            char **grown = arena_alloc(a, cap * 2 * sizeof(char *));
-            memcpy(grown, m->host_ids, cap * sizeof(char *));
-            m->host_ids = grown;
-            cap *= 2;
-        }
+        m->host_ids = arena_array_reserve(a, m->host_ids, m->nhosts, &cap, sizeof(char *));
         m->host_ids[m->nhosts++] = sq_col_text(a, st, 0, false);
     }
     sqlite3_reset(st);
@@ -181,16 +176,11 @@ store_rc sq_mt_list(store_conn *base, arena *a, const char *user_id, bool active
     if (!st)
         return STORE_ERROR;
     sq_bind_text(st, 1, user_id);
-    size_t cap = 8, n = 0;
-    store_meeting_type *items = arena_alloc(a, cap * sizeof(*items));
+    size_t cap = 0, n = 0;
+    store_meeting_type *items = arena_array_reserve(a, NULL, 0, &cap, sizeof(*items));
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            store_meeting_type *grown = arena_alloc(a, cap * 2 * sizeof(*items));
-            memcpy(grown, items, cap * sizeof(*items));
-            items = grown;
-            cap *= 2;
-        }
+        items = arena_array_reserve(a, items, n, &cap, sizeof(*items));
         read_mt(a, st, &items[n++]);
     }
     sqlite3_reset(st);
