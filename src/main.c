@@ -1,9 +1,11 @@
 /*
- * main.c — the calendula command: serve, migrate, --help, --version.
+ * main.c — the calendula command: serve, worker, jobs, migrate, --help,
+ * --version.
  *
  * Configuration comes from CALENDULA_* environment variables; a flag
  * overrides each (see usage()).
  */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,11 @@
 #include "base/secure.h"
 #include "http/server.h"
 #include "http/static.h"
+#include "jobs/admin.h"
+#include "jobs/amqp.h"
+#include "jobs/jobs.h"
+#include "mail/notify.h"
+#include "mail/transport.h"
 #include "service/ratelimit.h"
 #include "service/slot_cache.h"
 #include "service/tzdb.h"
@@ -23,6 +30,7 @@
 
 #define LOGIN_WINDOW_SECONDS (15 * 60)
 #define SLOT_CACHE_ENTRIES 4096
+#define STOP_GRACE_MS 3000 /* jobs in progress at SIGTERM may finish within this */
 
 static void usage(FILE *out)
 {
@@ -32,7 +40,11 @@ static void usage(FILE *out)
             "Usage: calendula COMMAND [OPTIONS]\n"
             "\n"
             "Commands:\n"
-            "  serve      apply pending migrations, then serve HTTP until SIGTERM/SIGINT\n"
+            "  serve      apply pending migrations, then serve HTTP (and run job workers)\n"
+            "             until SIGTERM/SIGINT\n"
+            "  worker     run job workers only (emails, reminders) until SIGTERM/SIGINT\n"
+            "  jobs list [--status S] [--limit N] [--json] | retry ID | retry-dead | purge-dead\n"
+            "             inspect and repair the job queue (the outbox)\n"
             "  migrate    apply pending database migrations and exit\n"
             "\n"
             "Options (each overrides its environment variable):\n"
@@ -45,6 +57,17 @@ static void usage(FILE *out)
             "  --public-url URL        CALENDULA_PUBLIC_URL    base URL for links (default http://LISTEN)\n"
             "  --fake-now RFC3339      CALENDULA_FAKE_NOW      start the clock at this instant (tests, demos)\n"
             "  --web-dir DIR           CALENDULA_WEB_DIR       built web app (default web/dist if present)\n"
+            "  --smtp-url URL          CALENDULA_SMTP_URL      smtp://user:pass@host:port (default: .eml files\n"
+            "                                                  in DATA_DIR/mail/outbox)\n"
+            "  --mail-from ADDRESS     CALENDULA_MAIL_FROM     sender address (default calendula@localhost)\n"
+            "  --job-workers N         CALENDULA_JOB_WORKERS   job threads in serve, 0 = none (default 2)\n"
+            "  --job-lease SECONDS     CALENDULA_JOB_LEASE     lease of a claimed job (default 120)\n"
+            "  --job-max-attempts N    CALENDULA_JOB_MAX_ATTEMPTS  then dead letter (default 10)\n"
+            "  --job-backoff BASE,CAP  CALENDULA_JOB_BACKOFF   retry waits in seconds (default 30,3600)\n"
+            "  --reminders LIST        CALENDULA_REMINDERS     minutes before a meeting (default 1440,60;\n"
+            "                                                  none = off)\n"
+            "  --amqp-url URL          CALENDULA_AMQP_URL      amqp://user:pass@host:port/vhost: relay jobs\n"
+            "                                                  through RabbitMQ (worker consumes them)\n"
             "\n"
             "  calendula --help | --version\n",
             CALENDULA_VERSION);
@@ -122,7 +145,9 @@ static int cmd_migrate(config *cfg)
     if (!st)
         return 1;
     store_close(st);
-    printf("calendula: database is up to date (%s)\n", cfg->database_url);
+    char shown[sizeof(cfg->database_url)];
+    config_redact_url(cfg->database_url, shown, sizeof(shown));
+    printf("calendula: database is up to date (%s)\n", shown);
     return 0;
 }
 
@@ -137,6 +162,135 @@ static int wait_for_signal(void)
     return sig;
 }
 
+/* The job workers of a process: transport, email handlers and threads. */
+typedef struct workers {
+    mail_transport *transport;
+    mail_notifier *notifier;
+    jobs_runner *runner;
+    jobs_amqp *amqp; /* with CALENDULA_AMQP_URL: relay (and consumers) instead of threads */
+} workers;
+
+static void interrupt_mail(void *transport)
+{
+    mail_transport_interrupt(transport);
+}
+
+/*
+ * Starts n job threads unless n is 0 or the store lacks the jobs ops.
+ * With an AMQP URL the process relays the outbox to RabbitMQ instead, and
+ * consumes from it with n threads when `consume` (calendula worker).
+ */
+static bool workers_start(app *a, int n, bool consume, workers *w)
+{
+    memset(w, 0, sizeof(*w));
+    if (n <= 0)
+        return true;
+    if (!store_supports_jobs(a->store)) {
+        log_msg(LOG_WARN, "the %s store cannot run jobs yet: notifications are not sent",
+                store_backend_name(a->store));
+        return true;
+    }
+    w->transport = mail_transport_new(a->cfg);
+    w->notifier = mail_notifier_new(a, w->transport);
+    jobs_handler handlers[MAIL_NOTIFY_HANDLERS];
+    size_t nh = mail_notifier_handlers(w->notifier, handlers);
+    jobs_policy policy = jobs_policy_from_config(a->cfg);
+    w->runner = jobs_runner_new(a, handlers, nh, &policy);
+    /* On SIGTERM a send gets a moment to finish; then its connection is cut
+     * and its job given back to the queue. */
+    jobs_set_interrupt(w->runner, interrupt_mail, w->transport, STOP_GRACE_MS);
+    log_msg(LOG_INFO, "mail: %s", mail_transport_describe(w->transport));
+    if (a->cfg->amqp_url[0]) {
+        w->amqp = jobs_amqp_start(w->runner, a->cfg->amqp_url, true, consume ? n : 0);
+        return w->amqp != NULL;
+    }
+    return jobs_start(w->runner, n);
+}
+
+/* Finishes or gives back the jobs in hand, then frees everything. */
+static void workers_stop(workers *w)
+{
+    jobs_amqp_stop(w->amqp, STOP_GRACE_MS);
+    if (w->runner)
+        jobs_stop(w->runner);
+    jobs_runner_free(w->runner);
+    mail_notifier_free(w->notifier);
+    mail_transport_free(w->transport);
+    memset(w, 0, sizeof(*w));
+}
+
+static const char *mail_destination(const config *cfg, char *buf, size_t size)
+{
+    mail_transport *t = mail_transport_new(cfg);
+    snprintf(buf, size, "%s", mail_transport_describe(t));
+    mail_transport_free(t);
+    return buf;
+}
+
+static void block_stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static app app_for(config *cfg, store *st)
+{
+    app a = {.cfg = cfg, .store = st};
+    a.clock = cfg->fake_now_set ? clock_starting_at(cfg->fake_now) : clock_system();
+    a.started_at = clock_now(&a.clock);
+    return a;
+}
+
+static int cmd_worker(config *cfg)
+{
+    block_stop_signals();
+    store *st = open_and_migrate(cfg);
+    if (!st)
+        return 1;
+    app a = app_for(cfg, st);
+    workers w;
+    int n = cfg->job_workers > 0 ? cfg->job_workers : 1;
+    int rc = 1;
+    if (workers_start(&a, n, true, &w) && w.runner) {
+        char dest[700], shown[sizeof(cfg->database_url)];
+        config_redact_url(cfg->database_url, shown, sizeof(shown));
+        printf("Calendula %s worker: %d job thread(s)\n  database: %s\n  mail: %s\n"
+               "Press Ctrl-C to stop.\n",
+               CALENDULA_VERSION, n, shown, mail_destination(cfg, dest, sizeof(dest)));
+        fflush(stdout);
+        int sig = wait_for_signal();
+        log_msg(LOG_INFO, "received %s, stopping the workers", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        rc = 0;
+    } else {
+        fprintf(stderr, "calendula: cannot run job workers on this store\n");
+    }
+    workers_stop(&w);
+    store_close(st);
+    log_msg(LOG_INFO, "stopped");
+    return rc;
+}
+
+static int cmd_jobs(config *cfg, const jobs_admin_args *args)
+{
+    store *st = open_and_migrate(cfg);
+    if (!st)
+        return 1;
+    int rc = 1;
+    if (store_supports_jobs(st)) {
+        app a = app_for(cfg, st);
+        rc = jobs_admin_run(&a, args, stdout);
+    } else {
+        fprintf(stderr, "calendula: the %s store does not support jobs yet\n",
+                store_backend_name(st));
+    }
+    store_close(st);
+    return rc;
+}
+
 /* Paths no API route matches: the web app's files and its routes. */
 static bool serve_web_app(void *ctx, http_request *req, http_response *res)
 {
@@ -147,22 +301,16 @@ static bool serve_web_app(void *ctx, http_request *req, http_response *res)
 static int cmd_serve(config *cfg)
 {
     /* Block the stop signals in every thread; the main thread waits for them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    block_stop_signals();
 
     store *st = open_and_migrate(cfg);
     if (!st)
         return 1;
-    app a = {.cfg = cfg, .store = st};
-    a.clock = cfg->fake_now_set ? clock_starting_at(cfg->fake_now) : clock_system();
+    app a = app_for(cfg, st);
     a.login_limits = ratelimit_new(LOGIN_WINDOW_SECONDS);
     a.slot_cache = slot_cache_new(SLOT_CACHE_ENTRIES);
-    a.started_at = clock_now(&a.clock);
     users_init(&a);
+    workers w = {0};
     router *routes = router_new();
     api_register(routes);
     http_server_options opt = {cfg->listen_host, cfg->listen_port, cfg->threads, routes, &a,
@@ -175,18 +323,28 @@ static int cmd_serve(config *cfg)
         goto out;
     }
     a.http = srv;
+    if (!workers_start(&a, cfg->job_workers, false, &w)) {
+        http_server_stop(srv);
+        goto out;
+    }
+    char dest[700], shown[sizeof(cfg->database_url)];
+    config_redact_url(cfg->database_url, shown, sizeof(shown));
     printf("Calendula %s listening on http://%s:%u\n  data: %s\n  database: %s\n"
-           "  web app: %s\nPress Ctrl-C to stop.\n",
+           "  web app: %s\n  mail: %s%s\nPress Ctrl-C to stop.\n",
            CALENDULA_VERSION, cfg->listen_host, (unsigned)cfg->listen_port, cfg->data_dir,
-           cfg->database_url, cfg->web_dir[0] ? cfg->web_dir : "(not built: API only)");
+           shown, cfg->web_dir[0] ? cfg->web_dir : "(not built: API only)",
+           mail_destination(cfg, dest, sizeof(dest)),
+           w.runner ? "" : " (no job workers here: run calendula worker)");
     fflush(stdout);
     log_msg(LOG_INFO, "listening on %s:%u with %d threads", cfg->listen_host,
             (unsigned)cfg->listen_port, cfg->threads);
     int sig = wait_for_signal();
     log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop(srv);
+    workers_stop(&w); /* after HTTP: requests in flight may still write outbox rows */
     rc = 0;
 out:
+    workers_stop(&w);
     router_free(routes);
     ratelimit_free(a.login_limits);
     slot_cache_free(a.slot_cache);
@@ -210,8 +368,9 @@ int main(int argc, char **argv)
         printf("calendula %s\n", CALENDULA_VERSION);
         return 0;
     }
-    bool serve = strcmp(cmd, "serve") == 0;
-    if (!serve && strcmp(cmd, "migrate") != 0) {
+    bool serve = strcmp(cmd, "serve") == 0, worker = strcmp(cmd, "worker") == 0;
+    bool jobs = strcmp(cmd, "jobs") == 0;
+    if (!serve && !worker && !jobs && strcmp(cmd, "migrate") != 0) {
         fprintf(stderr, "calendula: unknown command \"%s\" (see calendula --help)\n", cmd);
         return 2;
     }
@@ -221,13 +380,34 @@ int main(int argc, char **argv)
     char err[CONFIG_ERR_MAX];
     if (!config_from_env(&cfg, err))
         return fail(err);
-    if (!parse_flags(&cfg, argc, argv))
+    jobs_admin_args jargs;
+    if (jobs) { /* the action and its options first; the rest are the usual flags */
+        char **rest = calloc((size_t)argc + 1, sizeof(char *));
+        int nrest = 0;
+        if (!rest)
+            return fail("out of memory");
+        rest[0] = argv[0];
+        rest[1] = argv[1];
+        bool ok = jobs_admin_parse(argc - 2, argv + 2, &jargs, rest + 2, &nrest, err,
+                                   sizeof(err));
+        if (!ok)
+            fprintf(stderr, "calendula: %s\n", err);
+        else
+            ok = parse_flags(&cfg, nrest + 2, rest); /* prints its own complaint */
+        free(rest);
+        if (!ok)
+            return 2;
+    } else if (!parse_flags(&cfg, argc, argv)) {
         return 2;
+    }
     config_finish(&cfg);
     log_set_level(cfg.log_level);
     if (!config_prepare_data_dir(&cfg, err))
         return fail(err);
-    int rc = serve ? cmd_serve(&cfg) : cmd_migrate(&cfg);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: libcurl's rule */
+    int rc = serve ? cmd_serve(&cfg) : worker ? cmd_worker(&cfg) : jobs ? cmd_jobs(&cfg, &jargs)
+                                                                          : cmd_migrate(&cfg);
+    curl_global_cleanup();
     tzdb_shutdown();
     return rc;
 }

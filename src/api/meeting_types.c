@@ -37,6 +37,10 @@ static json_t *mt_json(arena *a, const store_meeting_type *m, bool full)
         json_array_append_new(hosts, json_string(m->host_ids[i]));
     json_object_set_new(j, "host_ids", hosts);
     json_object_set_new(j, "is_active", json_boolean(m->is_active));
+    json_t *reminders = m->reminders_custom ? json_array() : json_null();
+    for (int i = 0; m->reminders_custom && i < m->nreminders; i++)
+        json_array_append_new(reminders, json_integer(m->reminder_minutes[i]));
+    json_object_set_new(j, "reminder_minutes", reminders);
     json_object_set_new(j, "created_at", json_string(api_time(a, m->created_at)));
     json_object_set_new(j, "updated_at", json_string(api_time(a, m->updated_at)));
     return j;
@@ -159,6 +163,32 @@ static svc_rc parse_hosts(arena *ar, json_t *v, store_meeting_type *m, svc_error
     return SVC_OK;
 }
 
+/* reminder_minutes: null (the server default) or an array of whole minutes. */
+static svc_rc parse_reminders(json_t *v, store_meeting_type *m, svc_error *e)
+{
+    if (json_is_null(v)) {
+        m->reminders_custom = false;
+        m->nreminders = 0;
+        return SVC_OK;
+    }
+    if (!json_is_array(v) || json_array_size(v) > STORE_MAX_REMINDERS)
+        return svc_fail(e, SVC_VALIDATION,
+                        "reminder_minutes must be null or an array of up to 8 numbers.",
+                        "reminder_minutes");
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > 525600)
+            return svc_fail(e, SVC_VALIDATION,
+                            "Reminders are 1 to 525600 minutes before the meeting.",
+                            "reminder_minutes");
+        m->reminder_minutes[i] = (int)json_integer_value(x);
+    }
+    m->reminders_custom = true;
+    m->nreminders = (int)json_array_size(v);
+    return SVC_OK;
+}
+
 /* Copies the fields present in the JSON body onto m (types checked here, rules in the service). */
 static svc_rc apply_body(void *ctx, arena *ar, store_meeting_type *m, svc_error *e)
 {
@@ -205,6 +235,9 @@ static svc_rc apply_body(void *ctx, arena *ar, store_meeting_type *m, svc_error 
         return e->rc;
     json_t *h = json_object_get(body, "host_ids");
     if (h && parse_hosts(ar, h, m, e) != SVC_OK)
+        return e->rc;
+    json_t *r = json_object_get(body, "reminder_minutes");
+    if (r && parse_reminders(r, m, e) != SVC_OK)
         return e->rc;
     return SVC_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,7 +67,7 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 typedef enum { OPT_LISTEN, OPT_DATA_DIR, OPT_DATABASE_URL, OPT_SECRET_KEY, OPT_LOG_LEVEL,
                OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW, OPT_WEB_DIR, OPT_SMTP_URL,
                OPT_MAIL_FROM, OPT_JOB_WORKERS, OPT_JOB_LEASE, OPT_JOB_MAX_ATTEMPTS,
-               OPT_JOB_BACKOFF, OPT_REMINDERS } opt_id;
+               OPT_JOB_BACKOFF, OPT_REMINDERS, OPT_AMQP_URL } opt_id;
 
 static const struct {
     const char *flag;
@@ -89,6 +90,7 @@ static const struct {
     {"--job-max-attempts", "CALENDULA_JOB_MAX_ATTEMPTS", OPT_JOB_MAX_ATTEMPTS},
     {"--job-backoff", "CALENDULA_JOB_BACKOFF", OPT_JOB_BACKOFF},
     {"--reminders", "CALENDULA_REMINDERS", OPT_REMINDERS},
+    {"--amqp-url", "CALENDULA_AMQP_URL", OPT_AMQP_URL},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -165,6 +167,12 @@ static bool apply_jobs(config *c, opt_id id, const char *name, const char *v, ch
         if (!ok) /* never echo the value: it may hold a password */
             snprintf(err, CONFIG_ERR_MAX, "%s: expected smtp://[user:password@]host[:port]"
                      " or smtps://…", name);
+        return ok;
+    case OPT_AMQP_URL:
+        ok = strncmp(v, "amqp://", 7) == 0 && copy_str(c->amqp_url, sizeof(c->amqp_url), v);
+        if (!ok) /* never echo the value: it may hold a password */
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected amqp://user:password@host:port/vhost",
+                     name);
         return ok;
     case OPT_MAIL_FROM:
         ok = mail_address_ok(v) && copy_str(c->mail_from, sizeof(c->mail_from), v);
@@ -370,4 +378,50 @@ bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX])
         return false;
     }
     return true;
+}
+
+void config_redact_url(const char *url, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    size_t o = 0;
+#define PUT(ch)                                                                                    \
+    do {                                                                                           \
+        if (o + 1 < size)                                                                          \
+            out[o++] = (ch);                                                                       \
+    } while (0)
+#define PUT_STR(s)                                                                                 \
+    do {                                                                                           \
+        for (const char *q_ = (s); *q_; q_++)                                                      \
+            PUT(*q_);                                                                              \
+    } while (0)
+    const char *p = url;
+    const char *auth = strstr(url, "://");
+    if (auth) {
+        auth += 3;
+        size_t auth_len = strcspn(auth, "/?#");
+        const char *at = memrchr(auth, '@', auth_len);
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon) {
+            for (; p <= colon; p++)
+                PUT(*p);
+            PUT_STR("***");
+            p = at;
+        }
+    }
+    bool in_query = false;
+    while (*p) {
+        char ch = *p++;
+        PUT(ch);
+        if (ch == '?')
+            in_query = true;
+        if (in_query && (ch == '?' || ch == '&') && strncasecmp(p, "password=", 9) == 0) {
+            PUT_STR("password=***");
+            p += 9;
+            p += strcspn(p, "&#");
+        }
+    }
+    out[o] = '\0';
+#undef PUT
+#undef PUT_STR
 }

@@ -42,6 +42,7 @@ typedef struct config {
     int job_backoff_cap;      /* longest wait between retries */
     int reminders[CONFIG_MAX_REMINDERS]; /* minutes before the start, server default */
     int nreminders;
+    char amqp_url[1024];      /* "" = workers read the outbox directly; holds a password */
 } config;
 
 /* Defaults, then the environment. false with a message in err. */
@@ -73,6 +74,13 @@ bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX]);
  * descending into out. false on anything else.
  */
 bool config_parse_reminders(const char *s, int out[static CONFIG_MAX_REMINDERS], int *n);
+
+/*
+ * Copies a URL for printing with its secrets masked: the password of the
+ * user info ("postgres://u:***@h/db") and the value of any "password="
+ * query parameter. Other text is kept; the result is cut to fit size.
+ */
+void config_redact_url(const char *url, char *out, size_t size);
 
 /* Parses "host:port" or "[v6]:port". */
 bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *port);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobs/reminders.h"
 #include "service/meeting_types.h"
 #include "service/slot_service.h"
 #include "service/text.h"
@@ -167,18 +168,85 @@ static store_booking_host *make_holds(arena *ar, const store_meeting_type *m, in
     return h;
 }
 
-static store_rc write_event(store_conn *c, arena *ar, const char *topic, const store_booking *b,
-                            int64_t now)
+/* An outbox row about b: due at `at` (now for events, earlier than the start for
+ * reminders); `extra` (may be NULL; consumed) adds fields to the payload. */
+static store_rc write_row(store_conn *c, arena *ar, const char *topic, const store_booking *b,
+                          int64_t at, int64_t now, json_t *extra)
 {
     char *event_id = arena_alloc(ar, SECURE_UUID_LEN + 1);
     secure_uuid(event_id);
     json_t *p = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "event_id", event_id, "topic", topic,
                           "booking_id", b->id, "version", b->version, "start_time",
                           (json_int_t)b->start_time, "end_time", (json_int_t)b->end_time);
+    if (extra)
+        json_object_update(p, extra);
+    json_decref(extra);
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    store_rc rc = store_outbox_insert(c, event_id, topic, b->id, payload, now);
+    store_rc rc = at == now ? store_outbox_insert(c, event_id, topic, b->id, payload, now)
+                            : store_outbox_insert_at(c, event_id, topic, b->id, payload, at, now);
     free(payload);
+    return rc;
+}
+
+static store_rc write_event(store_conn *c, arena *ar, const char *topic, const store_booking *b,
+                            int64_t now)
+{
+    return write_row(c, ar, topic, b, now, now, NULL);
+}
+
+/* ---------------------------------------------------------------- notifications */
+
+#define REMINDER_TOPIC "booking.reminder"
+
+/*
+ * Reminder rows of a standing booking, one per configured lead time that
+ * is still ahead (a booking made 30 minutes ahead gets no 1-hour
+ * reminder). The worker checks again at send time that the booking
+ * still stands as it was.
+ */
+static store_rc schedule_reminders(app *a, store_conn *c, arena *ar, const store_booking *b,
+                                   int64_t now)
+{
+    if (!store_supports_jobs(a->store))
+        return STORE_OK;
+    store_meeting_type m = {0};
+    store_rc rc = store_meeting_type_reminders_get(c, b->meeting_type_id, &m);
+    if (rc != STORE_OK)
+        return rc;
+    /* The meeting type's own lead times, else the server's (CALENDULA_REMINDERS). */
+    const int *minutes = m.reminders_custom ? m.reminder_minutes : a->cfg->reminders;
+    int count = m.reminders_custom ? m.nreminders : a->cfg->nreminders;
+    jobs_reminder due[STORE_MAX_REMINDERS > CONFIG_MAX_REMINDERS ? STORE_MAX_REMINDERS
+                                                                  : CONFIG_MAX_REMINDERS];
+    size_t n = jobs_reminders_due(b->start_time, minutes, (size_t)count, now, due);
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        rc = write_row(c, ar, REMINDER_TOPIC, b, due[i].due_at, now,
+                       json_pack("{s:i}", "minutes_before", due[i].minutes_before));
+    return rc;
+}
+
+/* Pending reminders of a booking that moved or was cancelled are withdrawn. */
+static store_rc withdraw_reminders(app *a, store_conn *c, const store_booking *b, const char *why,
+                                   int64_t now)
+{
+    if (!store_supports_jobs(a->store))
+        return STORE_OK;
+    return store_outbox_withdraw(c, b->id, REMINDER_TOPIC, why, now, NULL);
+}
+
+/*
+ * The manage token, sealed with the server key, so that later emails can
+ * carry the invitee's manage link (the booking keeps only its hash).
+ */
+static store_rc keep_sealed_token(app *a, store_conn *c, const store_booking *b,
+                                  const char *token, int64_t now)
+{
+    if (!store_supports_jobs(a->store))
+        return STORE_OK;
+    char *sealed = secure_seal(a->cfg->secret_key, token, strlen(token));
+    store_rc rc = store_booking_secret_put(c, b->id, sealed, now);
+    free(sealed);
     return rc;
 }
 
@@ -231,6 +299,10 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
                               nhosts);
     if (rc == STORE_OK)
         rc = write_event(c, ar, "booking.created", &out->booking, now);
+    if (rc == STORE_OK)
+        rc = keep_sealed_token(a, c, &out->booking, out->manage_token, now);
+    if (rc == STORE_OK)
+        rc = schedule_reminders(a, c, ar, &out->booking, now);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
@@ -353,7 +425,13 @@ static svc_rc reschedule_in_tx(app *a, store_conn *c, arena *ar, const char *id,
     rc = store_booking_move(c, b, make_holds(ar, &m, start, (const char **)hosts, nhosts), nhosts,
                             old_start, old_end, reason, actor);
     if (rc == STORE_OK)
-        rc = write_event(c, ar, "booking.rescheduled", b, b->updated_at);
+        rc = write_row(c, ar, "booking.rescheduled", b, b->updated_at, b->updated_at,
+                       json_pack("{s:I, s:I, s:s?}", "previous_start_time", (json_int_t)old_start,
+                                 "previous_end_time", (json_int_t)old_end, "reason", reason));
+    if (rc == STORE_OK)
+        rc = withdraw_reminders(a, c, b, "withdrawn: the booking was rescheduled", b->updated_at);
+    if (rc == STORE_OK)
+        rc = schedule_reminders(a, c, ar, b, b->updated_at);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
@@ -406,6 +484,8 @@ svc_rc bookings_cancel(app *a, arena *ar, const char *id, const booking_access *
     rc = store_booking_cancel(c, out);
     if (rc == STORE_OK)
         rc = write_event(c, ar, "booking.cancelled", out, out->updated_at);
+    if (rc == STORE_OK)
+        rc = withdraw_reminders(a, c, out, "withdrawn: the booking was cancelled", out->updated_at);
     if (rc == STORE_OK)
         rc = store_commit(c);
     else

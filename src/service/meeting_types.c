@@ -97,6 +97,47 @@ static svc_rc validate_numbers(const store_meeting_type *m, svc_error *e)
     return SVC_OK;
 }
 
+/* Reminder lead times: up to 8 distinct values of 1 to 525600 minutes, kept descending. */
+static svc_rc validate_reminders(store_meeting_type *m, svc_error *e)
+{
+    if (!m->reminders_custom)
+        return SVC_OK;
+    if (m->nreminders < 0 || m->nreminders > STORE_MAX_REMINDERS)
+        return svc_fail(e, SVC_VALIDATION, "At most 8 reminders.", "reminder_minutes");
+    for (int i = 0; i < m->nreminders; i++) {
+        int v = m->reminder_minutes[i];
+        if (!in_range(v, 1, 525600))
+            return svc_fail(e, SVC_VALIDATION,
+                            "Reminders are 1 to 525600 minutes before the meeting.",
+                            "reminder_minutes");
+        int j = i; /* insertion sort, descending */
+        while (j > 0 && m->reminder_minutes[j - 1] < v) {
+            m->reminder_minutes[j] = m->reminder_minutes[j - 1];
+            j--;
+        }
+        if (j > 0 && m->reminder_minutes[j - 1] == v)
+            return svc_fail(e, SVC_VALIDATION, "reminder_minutes lists a value twice.",
+                            "reminder_minutes");
+        m->reminder_minutes[j] = v;
+    }
+    return SVC_OK;
+}
+
+/* Reads a type's reminders when the store keeps them (else: the server default). */
+static store_rc reminders_load(app *a, store_conn *c, store_meeting_type *m)
+{
+    m->reminders_custom = false;
+    m->nreminders = 0;
+    if (!store_supports_jobs(a->store))
+        return STORE_OK;
+    return store_meeting_type_reminders_get(c, m->id, m);
+}
+
+static store_rc reminders_save(app *a, store_conn *c, const store_meeting_type *m)
+{
+    return store_supports_jobs(a->store) ? store_meeting_type_reminders_put(c, m) : STORE_OK;
+}
+
 static svc_rc validate_text(const store_meeting_type *m, svc_error *e)
 {
     if (!text_valid_line(m->name, 1, 200))
@@ -153,7 +194,8 @@ static svc_rc validate(store_conn *c, arena *ar, const store_user *owner, store_
 {
     if (m->slot_interval_minutes == INTERVAL_UNSET)
         m->slot_interval_minutes = m->duration_minutes;
-    if (validate_text(m, e) != SVC_OK || validate_numbers(m, e) != SVC_OK)
+    if (validate_text(m, e) != SVC_OK || validate_numbers(m, e) != SVC_OK ||
+        validate_reminders(m, e) != SVC_OK)
         return e->rc;
     for (size_t i = 0; i < m->nhosts; i++)
         m->host_ids[i] = text_lower(ar, m->host_ids[i]);
@@ -195,21 +237,32 @@ svc_rc mt_create(app *a, arena *ar, const store_user *owner, mt_patch_fn patch, 
     m.user_id = owner->id;
     m.created_at = m.updated_at = svc_now(a);
     store_conflict conflict = STORE_CONFLICT_NONE;
-    store_rc rc = store_meeting_type_insert(c, &m, &conflict);
+    store_rc rc = store_begin(c, true);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    rc = store_meeting_type_insert(c, &m, &conflict);
+    if (rc == STORE_OK)
+        rc = reminders_save(a, c, &m);
+    if (rc == STORE_OK)
+        rc = store_commit(c);
+    else
+        store_rollback(c);
     if (rc != STORE_OK)
         return conflict_or_fail(rc, conflict, e);
     *out = m;
     return SVC_OK;
 }
 
-static svc_rc load_owned(store_conn *c, arena *ar, const store_user *owner, const char *id,
-                         store_meeting_type *m, svc_error *e)
+static svc_rc load_owned(app *a, store_conn *c, arena *ar, const store_user *owner,
+                         const char *id, store_meeting_type *m, svc_error *e)
 {
     if (!secure_uuid_valid(id))
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
     store_rc rc = store_meeting_type_get(c, ar, text_lower(ar, id), m);
     if (rc == STORE_NOT_FOUND || (rc == STORE_OK && strcmp(m->user_id, owner->id) != 0))
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
+    if (rc == STORE_OK)
+        rc = reminders_load(a, c, m);
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 
@@ -224,11 +277,13 @@ svc_rc mt_update(app *a, arena *ar, const store_user *owner, const char *id, mt_
         return svc_store_fail(e, rc);
     store_meeting_type m;
     store_conflict conflict = STORE_CONFLICT_NONE;
-    if (load_owned(c, ar, owner, id, &m, e) != SVC_OK || patch(ctx, ar, &m, e) != SVC_OK ||
+    if (load_owned(a, c, ar, owner, id, &m, e) != SVC_OK || patch(ctx, ar, &m, e) != SVC_OK ||
         validate(c, ar, owner, &m, e) != SVC_OK)
         goto fail;
     m.updated_at = svc_now(a);
     rc = store_meeting_type_update(c, &m, &conflict);
+    if (rc == STORE_OK)
+        rc = reminders_save(a, c, &m);
     if (rc == STORE_OK)
         rc = store_commit(c);
     if (rc != STORE_OK) {
@@ -251,7 +306,7 @@ svc_rc mt_delete(app *a, arena *ar, const store_user *owner, const char *id, svc
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
     store_meeting_type m;
-    if (load_owned(c, ar, owner, id, &m, e) != SVC_OK) {
+    if (load_owned(a, c, ar, owner, id, &m, e) != SVC_OK) {
         store_rollback(c);
         return e->rc;
     }
@@ -273,6 +328,8 @@ svc_rc mt_get(app *a, arena *ar, const char *id, store_meeting_type *out, svc_er
     store_rc rc = store_meeting_type_get(c, ar, text_lower(ar, id), out);
     if (rc == STORE_NOT_FOUND)
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
+    if (rc == STORE_OK)
+        rc = reminders_load(a, c, out);
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 
@@ -283,6 +340,8 @@ svc_rc mt_list(app *a, arena *ar, const char *user_id, bool active_only,
     if (!c)
         return e->rc;
     store_rc rc = store_meeting_type_list(c, ar, user_id, active_only, out, count);
+    for (size_t i = 0; rc == STORE_OK && !active_only && i < *count; i++)
+        rc = reminders_load(a, c, &(*out)[i]); /* the owner's list shows them */
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 

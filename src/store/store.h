@@ -42,6 +42,8 @@ typedef enum store_conflict {
 typedef struct store store;
 typedef struct store_conn store_conn;
 
+#define STORE_MAX_REMINDERS 8
+
 typedef struct store_user {
     char *id;
     char *email;
@@ -86,6 +88,12 @@ typedef struct store_meeting_type {
     size_t nhosts;
     int64_t created_at;
     int64_t updated_at;
+    /* Reminder lead times (minutes before the start, descending). Read and
+     * written only by store_meeting_type_reminders_get/put, not by the
+     * other meeting type ops. reminders_custom false = the server default. */
+    bool reminders_custom;
+    int reminder_minutes[STORE_MAX_REMINDERS];
+    int nreminders;
 } store_meeting_type;
 
 typedef struct store_window {
@@ -401,6 +409,11 @@ store_rc store_booking_secret_put(store_conn *c, const char *booking_id, const c
                                   int64_t now);
 store_rc store_booking_secret_get(store_conn *c, arena *a, const char *booking_id,
                                   char **sealed);
+
+/* Fills m->reminders_custom, reminder_minutes and nreminders of type `id`. */
+store_rc store_meeting_type_reminders_get(store_conn *c, const char *id, store_meeting_type *m);
+/* Stores m's reminder fields for type m->id (custom false = back to the default). */
+store_rc store_meeting_type_reminders_put(store_conn *c, const store_meeting_type *m);
 
 /* ---- idempotency keys ---- */
 /* The unexpired entry for (scope, key), or STORE_NOT_FOUND. */

@@ -321,14 +321,14 @@ store_rc pg_outbox_insert(store_conn *base, const char *event_id, const char *to
 {
     pg_params p;
     pg_params_init(&p);
-    pg_p_uuid(&p, event_id);
+    pg_p_text(&p, event_id);
     pg_p_text(&p, topic);
     pg_p_text(&p, aggregate_id);
     pg_p_text(&p, payload_json);
     pg_p_time(&p, now);
     return pg_exec((pg_conn *)base, PS_OUTBOX_INSERT,
                    "INSERT INTO outbox (event_id, topic, aggregate_id, payload, available_at,"
-                   " created_at, updated_at) VALUES ($1::uuid, $2, $3, $4::jsonb,"
+                   " created_at, updated_at) VALUES ($1, $2, $3, $4::jsonb,"
                    " to_timestamp($5), to_timestamp($5), to_timestamp($5))",
                    &p, NULL, "outbox insert");
 }

@@ -26,6 +26,10 @@
  *    STORE_UNAVAILABLE (503), never a guess. Reads and BEGIN are retried
  *    once after a reconnect; deadlocks and serialization failures of
  *    statements outside a caller's transaction are retried a few times.
+ *
+ * Files: pg_util.c (connection, statements, transactions, locks),
+ * pg_meeting.c, pg_availability.c, pg_booking.c, pg_outbox.c (jobs and
+ * notifications); the schema is in migrations/postgres/.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -439,4 +443,18 @@ const store_ops store_postgres_ops = {
     .idem_finish = pg_idem_finish,
     .idem_release = pg_idem_release,
     .schedule_version = pg_schedule_version,
+    .outbox_insert_at = pg_outbox_insert_at,
+    .outbox_claim = pg_outbox_claim,
+    .outbox_settle = pg_outbox_settle,
+    .outbox_next_due = pg_outbox_next_due,
+    .outbox_withdraw = pg_outbox_withdraw,
+    .outbox_list = pg_outbox_list,
+    .outbox_requeue = pg_outbox_requeue,
+    .outbox_purge_dead = pg_outbox_purge_dead,
+    .email_record = pg_email_record,
+    .email_was_sent = pg_email_was_sent,
+    .booking_secret_put = pg_booking_secret_put,
+    .booking_secret_get = pg_booking_secret_get,
+    .meeting_type_reminders_get = pg_mt_reminders_get,
+    .meeting_type_reminders_put = pg_mt_reminders_put,
 };

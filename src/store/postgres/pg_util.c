@@ -351,10 +351,10 @@ static bool starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Statements that add rows: ours begin with INSERT or WITH (… INSERT). */
+/* Statements that add rows (alone or after a WITH). */
 static bool is_insert(const char *sql)
 {
-    return starts_with(sql, "INSERT") || starts_with(sql, "WITH");
+    return strstr(sql, "INSERT INTO") != NULL;
 }
 
 store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresult **res,

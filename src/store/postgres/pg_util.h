@@ -34,14 +34,17 @@ enum {
     PS_PING, PS_MIGRATION_STATUS,
     PS_USER_INSERT, PS_USER_BY_ID, PS_USER_BY_EMAIL, PS_USER_BY_USERNAME, PS_USER_UPDATE,
     PS_SESSION_INSERT, PS_SESSION_GET, PS_SESSION_DELETE, PS_SESSION_DELETE_USER,
-    PS_MT_INSERT, PS_MT_HOSTS_DELETE, PS_MT_HOSTS_INSERT, PS_MT_HOSTS_GET, PS_MT_GET,
+    PS_MT_INSERT, PS_MT_HOSTS_DELETE, PS_MT_HOSTS_INSERT, PS_MT_GET,
     PS_MT_GET_SLUG, PS_MT_LIST, PS_MT_LIST_ACTIVE, PS_MT_UPDATE, PS_MT_DELETE,
     PS_RULES_GET, PS_RULES_DELETE, PS_RULES_INSERT,
-    PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT, PS_OVR_INTERVALS_INSERT,
+    PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT,
     PS_BUSY_GET, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
     PS_BK_INSERT, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST, PS_BK_HOSTS,
     PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT, PS_OUTBOX_INSERT,
     PS_IDEM_GET, PS_IDEM_CLAIM, PS_IDEM_FINISH, PS_IDEM_RELEASE,
+    PS_OB_INSERT_AT, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE, PS_OB_WITHDRAW, PS_OB_LIST,
+    PS_OB_REQUEUE_ONE, PS_OB_REQUEUE_DEAD, PS_OB_PURGE_DEAD, PS_EMAIL_RECORD, PS_EMAIL_WAS_SENT,
+    PS_SECRET_PUT, PS_SECRET_GET, PS_MT_REMINDERS_GET, PS_MT_REMINDERS_PUT,
     PS_COUNT
 };
 
@@ -209,6 +212,28 @@ store_rc pg_idem_claim(store_conn *c, const char *scope, const char *key, const 
 store_rc pg_idem_finish(store_conn *c, const char *scope, const char *key, int status,
                         const char *body);
 store_rc pg_idem_release(store_conn *c, const char *scope, const char *key);
+
+/* Implemented in pg_outbox.c. */
+store_rc pg_outbox_insert_at(store_conn *c, const char *event_id, const char *topic,
+                             const char *aggregate_id, const char *payload_json,
+                             int64_t available_at, int64_t now);
+store_rc pg_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_until, int limit,
+                         store_outbox_job **out, size_t *count);
+store_rc pg_outbox_settle(store_conn *c, const store_outbox_settlement *s);
+store_rc pg_outbox_next_due(store_conn *c, int64_t *when);
+store_rc pg_outbox_withdraw(store_conn *c, const char *aggregate_id, const char *topic,
+                            const char *note, int64_t now, int64_t *count);
+store_rc pg_outbox_list(store_conn *c, arena *a, const char *status, int limit,
+                        store_outbox_job **out, size_t *count);
+store_rc pg_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *count);
+store_rc pg_outbox_purge_dead(store_conn *c, int64_t *count);
+store_rc pg_email_record(store_conn *c, const store_email_attempt *e);
+store_rc pg_email_was_sent(store_conn *c, const char *message_id);
+store_rc pg_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,
+                               int64_t now);
+store_rc pg_booking_secret_get(store_conn *c, arena *a, const char *booking_id, char **sealed);
+store_rc pg_mt_reminders_get(store_conn *c, const char *id, store_meeting_type *m);
+store_rc pg_mt_reminders_put(store_conn *c, const store_meeting_type *m);
 
 /* SQL for "epoch seconds of a timestamptz column". */
 #define PG_EPOCH(col) "extract(epoch from " col ")::bigint"

@@ -7,6 +7,8 @@
  * writer, so two claimers can never pick the same row.
  */
 #include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/sqlite/sqlite_util.h"
@@ -280,4 +282,55 @@ store_rc sq_booking_secret_get(store_conn *base, arena *a, const char *booking_i
         return STORE_ERROR;
     sq_bind_text(st, 1, booking_id);
     return sq_step_one(c, st, "booking secret get", read_secret, a, sealed);
+}
+
+/* Reminder lead times live in meeting_types.reminder_minutes as "1440,60"
+ * ("" = none, NULL = the server default). */
+store_rc sq_mt_reminders_get(store_conn *base, const char *id, store_meeting_type *m)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_MT_REMINDERS_GET,
+                               "SELECT reminder_minutes FROM meeting_types WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    m->reminders_custom = false;
+    m->nreminders = 0;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        m->reminders_custom = true;
+        while (p && *p && m->nreminders < STORE_MAX_REMINDERS) {
+            char *end;
+            long v = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            m->reminder_minutes[m->nreminders++] = (int)v;
+            p = *end == ',' ? end + 1 : end;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return STORE_OK;
+    return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_rc(c, rc, "meeting type reminders get");
+}
+
+store_rc sq_mt_reminders_put(store_conn *base, const store_meeting_type *m)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_MT_REMINDERS_PUT,
+                               "UPDATE meeting_types SET reminder_minutes = ? WHERE id = ?");
+    if (!st)
+        return STORE_ERROR;
+    char text[STORE_MAX_REMINDERS * 12 + 1] = "";
+    size_t n = 0;
+    for (int i = 0; i < m->nreminders && i < STORE_MAX_REMINDERS; i++)
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%d", i ? "," : "",
+                              m->reminder_minutes[i]);
+    sq_bind_text(st, 1, m->reminders_custom ? text : NULL);
+    sq_bind_text(st, 2, m->id);
+    store_rc r = sq_exec_stmt(c, st, "meeting type reminders put");
+    if (r == STORE_OK && sqlite3_changes(c->db) == 0)
+        return STORE_NOT_FOUND;
+    return r;
 }

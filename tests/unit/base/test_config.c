@@ -78,6 +78,23 @@ static void test_bad_values(void **state)
     clear_env();
 }
 
+static void test_redact_url(void **state)
+{
+    (void)state;
+    char out[256];
+    config_redact_url("postgres://app:s3cret@db.example:5432/cal?sslmode=require", out, sizeof(out));
+    assert_string_equal(out, "postgres://app:***@db.example:5432/cal?sslmode=require");
+    config_redact_url("postgresql://db/cal?user=app&password=s3cret&sslmode=require", out,
+                      sizeof(out));
+    assert_string_equal(out, "postgresql://db/cal?user=app&password=***&sslmode=require");
+    config_redact_url("postgres://app@db/cal", out, sizeof(out));
+    assert_string_equal(out, "postgres://app@db/cal");
+    config_redact_url("sqlite:./var/calendula.db", out, sizeof(out));
+    assert_string_equal(out, "sqlite:./var/calendula.db");
+    config_redact_url("amqp://guest:pw@host:5672/%2f", out, 12);
+    assert_string_equal(out, "amqp://gues"); /* cut to 11 chars + NUL */
+}
+
 static void test_secret_key_generated_once(void **state)
 {
     (void)state;
@@ -118,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_env_then_flags),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_secret_key_generated_once),
+        cmocka_unit_test(test_redact_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

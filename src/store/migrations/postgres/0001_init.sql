@@ -253,7 +253,7 @@ CREATE INDEX idx_idempotency_expires ON idempotency_keys(expires_at);
 -- Workers claim due rows with FOR UPDATE SKIP LOCKED through idx_outbox_due.
 CREATE TABLE outbox (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_id      uuid NOT NULL UNIQUE,
+    event_id      text NOT NULL UNIQUE,          -- a UUID, or "<uuid>/<suffix>" for derived events
     topic         text NOT NULL,                   -- booking.created, booking.cancelled, …
     aggregate_id  text NOT NULL,
     payload       jsonb NOT NULL,
