@@ -314,7 +314,7 @@ void config_finish(config *c)
                  (unsigned)c->listen_port);
 }
 
-static bool mkdir_p(const char *path)
+bool config_mkdir_p(const char *path)
 {
     char tmp[1024];
     if (!copy_str(tmp, sizeof(tmp), path))
@@ -357,7 +357,7 @@ static bool write_key_file(const char *path, const uint8_t key[32])
 
 bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX])
 {
-    if (!mkdir_p(c->data_dir)) {
+    if (!config_mkdir_p(c->data_dir)) {
         snprintf(err, CONFIG_ERR_MAX, "cannot create data directory %.200s: %s", c->data_dir,
                  strerror(errno));
         return false;

@@ -82,6 +82,9 @@ bool config_parse_reminders(const char *s, int out[static CONFIG_MAX_REMINDERS],
  */
 void config_redact_url(const char *url, char *out, size_t size);
 
+/* Creates a folder and its missing parents with mode 0700 (up to 1199 bytes). */
+bool config_mkdir_p(const char *path);
+
 /* Parses "host:port" or "[v6]:port". */
 bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *port);
 

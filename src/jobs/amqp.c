@@ -322,15 +322,8 @@ static int relay_once(jobs_amqp *q, mq_link *l)
     int64_t now = svc_now(q->app);
     store_outbox_job *rows = NULL;
     size_t n = 0;
-    store_rc rc = store_begin(c, true);
-    if (rc == STORE_OK) {
-        rc = store_outbox_claim(c, ar, now, now + jobs_runner_policy(q->runner)->lease,
-                                RELAY_BATCH, &rows, &n);
-        if (rc == STORE_OK)
-            rc = store_commit(c);
-        else
-            store_rollback(c);
-    }
+    store_rc rc = store_outbox_claim_tx(c, ar, now, now + jobs_runner_policy(q->runner)->lease,
+                                        RELAY_BATCH, &rows, &n);
     if (rc == STORE_OK && n > 0) {
         int state[RELAY_BATCH] = {0};
         uint64_t first = l->next_tag;

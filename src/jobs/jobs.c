@@ -230,14 +230,7 @@ int jobs_run_one(jobs_runner *r)
     int64_t now = svc_now(r->app);
     store_outbox_job *rows = NULL;
     size_t n = 0;
-    store_rc rc = store_begin(c, true);
-    if (rc == STORE_OK) {
-        rc = store_outbox_claim(c, ar, now, now + r->policy.lease, 1, &rows, &n);
-        if (rc == STORE_OK)
-            rc = store_commit(c);
-        else
-            store_rollback(c);
-    }
+    store_rc rc = store_outbox_claim_tx(c, ar, now, now + r->policy.lease, 1, &rows, &n);
     int result = rc == STORE_OK ? (int)n : -1;
     if (rc == STORE_OK && n == 1) {
         jobs_job job = {.row = &rows[0], .app = r->app, .arena = ar, .runner = r};

@@ -32,22 +32,6 @@ struct mail_transport {
 
 /* ---------------------------------------------------------------- set-up */
 
-static bool mkdir_p(const char *path)
-{
-    char tmp[1200];
-    if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-        return false;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-                return false;
-            *p = '/';
-        }
-    }
-    return mkdir(tmp, 0700) == 0 || errno == EEXIST;
-}
-
 /* "smtp://host:port" from the URL, credentials left out. */
 static void describe_url(const char *url, char *out, size_t size)
 {
@@ -149,7 +133,7 @@ static mail_send_rc send_file(const mail_transport *t, const char *message_id, c
     secure_random(&rnd, sizeof(rnd));
     snprintf(final, sizeof(final), "%s/%s.eml", t->dir, name);
     snprintf(tmp, sizeof(tmp), "%s/.tmp-%08x-%s", t->dir, (unsigned)rnd, name);
-    if (!mkdir_p(t->dir)) {
+    if (!config_mkdir_p(t->dir)) {
         snprintf(err, errsize, "cannot create %.300s: %s", t->dir, strerror(errno));
         return MAIL_TEMPFAIL;
     }

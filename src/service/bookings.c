@@ -183,8 +183,7 @@ static store_rc write_row(store_conn *c, arena *ar, const char *topic, const sto
     json_decref(extra);
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    store_rc rc = at == now ? store_outbox_insert(c, event_id, topic, b->id, payload, now)
-                            : store_outbox_insert_at(c, event_id, topic, b->id, payload, at, now);
+    store_rc rc = store_outbox_insert_at(c, event_id, topic, b->id, payload, at, now);
     free(payload);
     return rc;
 }

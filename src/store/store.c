@@ -291,7 +291,7 @@ store_rc store_booking_count_type(store_conn *c, const char *meeting_type_id, in
 store_rc store_outbox_insert(store_conn *c, const char *event_id, const char *topic,
                              const char *aggregate_id, const char *payload_json, int64_t now)
 {
-    return c->ops->outbox_insert(c, event_id, topic, aggregate_id, payload_json, now);
+    return c->ops->outbox_insert_at(c, event_id, topic, aggregate_id, payload_json, now, now);
 }
 
 store_rc store_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
@@ -352,6 +352,21 @@ store_rc store_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_
                             store_outbox_job **out, size_t *count)
 {
     return JOBS_OP(c, outbox_claim, a, now, lease_until, limit, out, count);
+}
+
+store_rc store_outbox_claim_tx(store_conn *c, arena *a, int64_t now, int64_t lease_until,
+                               int limit, store_outbox_job **out, size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    store_rc rc = store_begin(c, true);
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_outbox_claim(c, a, now, lease_until, limit, out, count);
+    if (rc == STORE_OK)
+        return store_commit(c);
+    store_rollback(c);
+    return rc;
 }
 
 store_rc store_outbox_settle(store_conn *c, const store_outbox_settlement *s)

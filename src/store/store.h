@@ -343,6 +343,10 @@ store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char 
 store_rc store_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_until, int limit,
                             store_outbox_job **out, size_t *count);
 
+/* store_outbox_claim in a write transaction of its own, committed. */
+store_rc store_outbox_claim_tx(store_conn *c, arena *a, int64_t now, int64_t lease_until,
+                               int limit, store_outbox_job **out, size_t *count);
+
 /*
  * Ends a claim: writes status, attempts, available_at, last_error and
  * updated_at, and clears the lease, only if the row is still processing

@@ -80,8 +80,6 @@ struct store_ops {
                              store_booking **out, size_t *count);
     store_rc (*booking_count_type)(store_conn *c, const char *meeting_type_id, int64_t *count);
     store_rc (*schedule_version)(store_conn *c, const char *user_id, int64_t *version);
-    store_rc (*outbox_insert)(store_conn *c, const char *event_id, const char *topic,
-                              const char *aggregate_id, const char *payload_json, int64_t now);
     store_rc (*idem_get)(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
                          store_idempotency *out);
     store_rc (*idem_claim)(store_conn *c, const char *scope, const char *key,

@@ -106,14 +106,7 @@ store_rc pg_rules_replace(store_conn *base, const char *user_id, const store_rul
 /* Appends a window to an override, growing its array in the arena. */
 static void add_window(arena *a, store_override *o, size_t *cap, int start, int end)
 {
-    if (o->nwindows == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        store_window *grown = arena_calloc(a, ncap, sizeof(*grown));
-        if (o->nwindows)
-            memcpy(grown, o->windows, o->nwindows * sizeof(*grown));
-        o->windows = grown;
-        *cap = ncap;
-    }
+    o->windows = arena_array_reserve(a, o->windows, o->nwindows, cap, sizeof(*o->windows));
     o->windows[o->nwindows++] = (store_window){start, end};
 }
 

@@ -316,23 +316,6 @@ store_rc pg_booking_count_type(store_conn *base, const char *meeting_type_id, in
     return r == STORE_NOT_FOUND ? STORE_OK : r;
 }
 
-store_rc pg_outbox_insert(store_conn *base, const char *event_id, const char *topic,
-                          const char *aggregate_id, const char *payload_json, int64_t now)
-{
-    pg_params p;
-    pg_params_init(&p);
-    pg_p_text(&p, event_id);
-    pg_p_text(&p, topic);
-    pg_p_text(&p, aggregate_id);
-    pg_p_text(&p, payload_json);
-    pg_p_time(&p, now);
-    return pg_exec((pg_conn *)base, PS_OUTBOX_INSERT,
-                   "INSERT INTO outbox (event_id, topic, aggregate_id, payload, available_at,"
-                   " created_at, updated_at) VALUES ($1, $2, $3, $4::jsonb,"
-                   " to_timestamp($5), to_timestamp($5), to_timestamp($5))",
-                   &p, NULL, "outbox insert");
-}
-
 /* ---------------------------------------------------------------- idempotency keys */
 
 /*

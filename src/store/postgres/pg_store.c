@@ -437,7 +437,6 @@ const store_ops store_postgres_ops = {
     .booking_cancel = pg_booking_cancel,
     .booking_list = pg_booking_list,
     .booking_count_type = pg_booking_count_type,
-    .outbox_insert = pg_outbox_insert,
     .idem_get = pg_idem_get,
     .idem_claim = pg_idem_claim,
     .idem_finish = pg_idem_finish,

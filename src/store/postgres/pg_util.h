@@ -40,7 +40,7 @@ enum {
     PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT,
     PS_BUSY_GET, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
     PS_BK_INSERT, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST, PS_BK_HOSTS,
-    PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT, PS_OUTBOX_INSERT,
+    PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT,
     PS_IDEM_GET, PS_IDEM_CLAIM, PS_IDEM_FINISH, PS_IDEM_RELEASE,
     PS_OB_INSERT_AT, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE, PS_OB_WITHDRAW, PS_OB_LIST,
     PS_OB_REQUEUE_ONE, PS_OB_REQUEUE_DEAD, PS_OB_PURGE_DEAD, PS_EMAIL_RECORD, PS_EMAIL_WAS_SENT,
@@ -203,8 +203,6 @@ store_rc pg_booking_cancel(store_conn *c, const store_booking *b);
 store_rc pg_booking_list(store_conn *c, arena *a, const store_booking_filter *f,
                          store_booking **out, size_t *count);
 store_rc pg_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count);
-store_rc pg_outbox_insert(store_conn *c, const char *event_id, const char *topic,
-                          const char *aggregate_id, const char *payload_json, int64_t now);
 store_rc pg_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
                      store_idempotency *out);
 store_rc pg_idem_claim(store_conn *c, const char *scope, const char *key, const char *fingerprint,

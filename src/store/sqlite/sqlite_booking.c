@@ -284,25 +284,6 @@ store_rc sq_booking_count_type(store_conn *base, const char *meeting_type_id, in
     return rc == SQLITE_ROW ? STORE_OK : sq_rc(c, rc, "booking count");
 }
 
-store_rc sq_outbox_insert(store_conn *base, const char *event_id, const char *topic,
-                          const char *aggregate_id, const char *payload_json, int64_t now)
-{
-    sq_conn *c = (sq_conn *)base;
-    sqlite3_stmt *st = sq_stmt(c, ST_OUTBOX_INSERT,
-                               "INSERT INTO outbox (event_id, topic, aggregate_id, payload,"
-                               " available_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?)");
-    if (!st)
-        return STORE_ERROR;
-    sq_bind_text(st, 1, event_id);
-    sq_bind_text(st, 2, topic);
-    sq_bind_text(st, 3, aggregate_id);
-    sq_bind_text(st, 4, payload_json);
-    sq_bind_int64(st, 5, now);
-    sq_bind_int64(st, 6, now);
-    sq_bind_int64(st, 7, now);
-    return sq_exec_stmt(c, st, "outbox insert");
-}
-
 static void read_idem(arena *a, sqlite3_stmt *st, void *out)
 {
     store_idempotency *i = out;

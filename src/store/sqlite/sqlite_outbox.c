@@ -56,16 +56,11 @@ static void read_job(arena *a, sqlite3_stmt *st, store_outbox_job *j)
 static store_rc read_jobs(sq_conn *c, sqlite3_stmt *st, arena *a, const char *what,
                           store_outbox_job **out, size_t *count)
 {
-    size_t cap = 8, n = 0;
-    store_outbox_job *items = arena_calloc(a, cap, sizeof(*items));
+    size_t cap = 0, n = 0;
+    store_outbox_job *items = NULL;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            store_outbox_job *grown = arena_calloc(a, cap * 2, sizeof(*items));
-            memcpy(grown, items, cap * sizeof(*items));
-            items = grown;
-            cap *= 2;
-        }
+        items = arena_array_reserve(a, items, n, &cap, sizeof(*items));
         read_job(a, st, &items[n++]);
     }
     store_rc r = rc == SQLITE_DONE ? STORE_OK : sq_rc(c, rc, what);

@@ -419,7 +419,6 @@ const store_ops store_sqlite_ops = {
     .booking_cancel = sq_booking_cancel,
     .booking_list = sq_booking_list,
     .booking_count_type = sq_booking_count_type,
-    .outbox_insert = sq_outbox_insert,
     .idem_get = sq_idem_get,
     .idem_claim = sq_idem_claim,
     .idem_finish = sq_idem_finish,

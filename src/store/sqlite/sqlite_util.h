@@ -70,7 +70,7 @@ enum {
     ST_ROLLBACK,
     ST_BK_INSERT, ST_BK_HOST_INSERT, ST_BK_GET, ST_BK_STANDING, ST_BK_IS_HOST, ST_BK_HOSTS,
     ST_BK_MOVE, ST_BK_HOST_MOVE, ST_BK_HISTORY, ST_BK_CANCEL, ST_BK_HOSTS_RELEASE, ST_BK_LIST,
-    ST_BK_COUNT, ST_OUTBOX_INSERT, ST_IDEM_GET, ST_IDEM_PURGE, ST_IDEM_CLAIM, ST_IDEM_FINISH,
+    ST_BK_COUNT, ST_IDEM_GET, ST_IDEM_PURGE, ST_IDEM_CLAIM, ST_IDEM_FINISH,
     ST_IDEM_RELEASE, ST_SCHEDULE_VERSION,
     ST_OB_INSERT_AT, ST_OB_CLAIM, ST_OB_SETTLE, ST_OB_NEXT_DUE, ST_OB_WITHDRAW, ST_OB_LIST,
     ST_OB_LIST_STATUS, ST_OB_REQUEUE_ONE, ST_OB_REQUEUE_DEAD, ST_OB_PURGE_DEAD, ST_EMAIL_RECORD,
@@ -120,8 +120,6 @@ store_rc sq_booking_cancel(store_conn *c, const store_booking *b);
 store_rc sq_booking_list(store_conn *c, arena *a, const store_booking_filter *f,
                          store_booking **out, size_t *count);
 store_rc sq_booking_count_type(store_conn *c, const char *meeting_type_id, int64_t *count);
-store_rc sq_outbox_insert(store_conn *c, const char *event_id, const char *topic,
-                          const char *aggregate_id, const char *payload_json, int64_t now);
 store_rc sq_idem_get(store_conn *c, arena *a, const char *scope, const char *key, int64_t now,
                      store_idempotency *out);
 store_rc sq_idem_claim(store_conn *c, const char *scope, const char *key, const char *fingerprint,
