@@ -3,7 +3,8 @@
 -- clock, 30-minute meetings) comes from the environment. Request n of wrk
 -- thread t is global number k = n * WRK_THREADS + t: host k % H, slot
 -- k / H half-hours after 2027-03-01T00:00:00Z, so no two requests ask for
--- the same time of the same host.
+-- the same time of the same host. SLOT_OFFSET (half-hours) shifts every
+-- start, so that runs against one server ask for fresh slots.
 local threads = {}
 local counter = 0
 
@@ -19,13 +20,14 @@ function init(args)
   end
   nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
   base = 1803945600 -- 2027-03-01T00:00:00Z
+  offset = tonumber(os.getenv("SLOT_OFFSET") or "0") -- in half-hours
 end
 
 function request()
   local k = counter * nthreads + tid
   counter = counter + 1
   local h = #types
-  local start = os.date("!%Y-%m-%dT%H:%M:%SZ", base + math.floor(k / h) * 1800)
+  local start = os.date("!%Y-%m-%dT%H:%M:%SZ", base + (offset + math.floor(k / h)) * 1800)
   local body = string.format(
     '{"meeting_type_id":"%s","start_time":"%s","invitee_name":"Load %d",' ..
     '"invitee_email":"load%d@example.com","invitee_timezone":"Europe/Paris"}',
