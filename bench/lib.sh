@@ -3,6 +3,8 @@
 # and `cd` to the repository root; it sets T (a temp folder) and a trap.
 #   STORE=sqlite (default) | postgres    which store the server uses
 #   THREADS=N                            --threads for the server
+#   JOB_WORKERS=N                        --job-workers (0: the server sends no
+#                                        email itself; outbox rows still written)
 T=$(mktemp -d)
 chmod 755 "$T"
 SRV=""
@@ -18,7 +20,7 @@ trap bench_cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 machine_line() {
-  echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F); store ${STORE:-sqlite}"
+  echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F); store ${STORE:-sqlite}; job workers in the server: ${JOB_WORKERS:-default}"
 }
 
 # start_server BIN FAKE_NOW: serves on $P, data in $T/data; sets P, SRV, DB_URL.
@@ -31,7 +33,7 @@ start_server() {
     DB_URL=$(scripts/pg-start "$PGDIR" "$(free_port)")
   fi
   "$bin" serve --listen 127.0.0.1:$P --data-dir "$T/data" --database-url "$DB_URL" \
-    --fake-now "$now" --log-level warn ${THREADS:+--threads $THREADS} \
+    --fake-now "$now" --log-level warn ${THREADS:+--threads $THREADS} ${JOB_WORKERS:+--job-workers $JOB_WORKERS} \
     </dev/null >"$T/server.out" 2>"$T/server.err" &
   SRV=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$P/health/ready" >/dev/null && return 0; sleep 0.1; done

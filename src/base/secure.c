@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/xalloc.h"
 
@@ -40,7 +41,15 @@ void secure_uuid(char out[static SECURE_UUID_LEN + 1])
     uint8_t b[16];
     char hex[33];
     randombytes_buf(b, sizeof(b));
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    /* Version 7 (RFC 9562): the first 48 bits are the Unix time in ms, so
+     * ids made later sort later and the indexes they key grow at their end
+     * instead of touching a random page per insert. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(ms >> (40 - 8 * i));
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x70);
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
     secure_hex_encode(b, sizeof(b), hex);
     size_t o = 0;

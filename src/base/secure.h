@@ -20,7 +20,11 @@ bool secure_init(void);
 
 void secure_random(void *buf, size_t len);
 
-/* Random version 4 UUID, lowercase, NUL-terminated. */
+/*
+ * Version 7 UUID (RFC 9562), lowercase, NUL-terminated: 48 bits of Unix
+ * time in milliseconds, then 74 random bits. Later ids sort after earlier
+ * ones (from the next millisecond on), which keeps index inserts local.
+ */
 void secure_uuid(char out[static SECURE_UUID_LEN + 1]);
 
 /* True for a canonical UUID text (any version, either case). */

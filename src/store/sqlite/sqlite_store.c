@@ -1,9 +1,17 @@
 /*
  * sqlite_store.c — the embedded store: store_ops on SQLite in WAL mode.
  *
- * One sqlite3 handle per thread (SQLITE_OPEN_NOMUTEX; a handle is never
- * shared). Writers use BEGIN IMMEDIATE so the write lock is taken up
- * front and waits in the busy handler instead of failing on upgrade.
+ * One sqlite3 handle per thread for reads (SQLITE_OPEN_NOMUTEX; a handle
+ * is used by one thread at a time), and one handle for all the process's
+ * write transactions, taken with the write lock: its cache stays warm
+ * because nothing else here writes. Writers use BEGIN IMMEDIATE so the
+ * file lock is taken up front and waits in the busy handler (another
+ * process) instead of failing on upgrade.
+ *
+ * Checkpoints are kept off the write path: the writer does not
+ * auto-checkpoint; when a commit leaves the WAL at CHECKPOINT_FRAMES
+ * frames or more, a background thread runs a PASSIVE checkpoint on a
+ * connection of its own while writers go on.
  */
 #include <pthread.h>
 #include <sqlite3.h>
@@ -24,11 +32,91 @@
  * latency flat under bursts; other processes still meet the file lock
  * and wait in the busy handler.
  */
+#define CHECKPOINT_FRAMES 2000
+
 typedef struct sq_backend {
     char *path;
     pthread_mutex_t write_lock;
-    sq_sync *sync; /* group commit of write transactions */
+    sq_writer writer; /* guarded by write_lock */
+    sq_sync *sync;    /* group commit of write transactions */
+    /* the checkpointer */
+    pthread_t ckpt_thread;
+    bool ckpt_started;
+    pthread_mutex_t ckpt_lock;
+    pthread_cond_t ckpt_cond;
+    bool ckpt_wanted, ckpt_stop;
 } sq_backend;
+
+static void *checkpointer(void *arg)
+{
+    sq_backend *b = arg;
+    char err[512];
+    sqlite3 *db = NULL;
+    pthread_mutex_lock(&b->ckpt_lock);
+    for (;;) {
+        while (!b->ckpt_wanted && !b->ckpt_stop)
+            pthread_cond_wait(&b->ckpt_cond, &b->ckpt_lock);
+        if (b->ckpt_stop)
+            break;
+        b->ckpt_wanted = false;
+        pthread_mutex_unlock(&b->ckpt_lock);
+        if (!db && !(db = sq_open_db(b->path, err, sizeof(err))))
+            log_msg(LOG_WARN, "checkpointer: %s", err);
+        /* The bulk is copied beside the writers; the rest (what they added
+         * meanwhile) with writers held off, so the checkpoint reaches the
+         * end of the WAL and the next writer can start it over instead of
+         * letting it grow. */
+        for (int pass = 0; db && pass < 2; pass++) {
+            if (pass == 1)
+                pthread_mutex_lock(&b->write_lock);
+            int frames = 0, copied = 0;
+            int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+                                               &copied);
+            if (pass == 1)
+                pthread_mutex_unlock(&b->write_lock);
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+                log_msg(LOG_WARN, "checkpoint failed: %s", sqlite3_errmsg(db));
+        }
+        pthread_mutex_lock(&b->ckpt_lock);
+    }
+    pthread_mutex_unlock(&b->ckpt_lock);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* SQLite calls this after each commit of the writer with the WAL's size. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)db;
+    (void)name;
+    sq_backend *b = arg;
+    if (frames >= CHECKPOINT_FRAMES) {
+        pthread_mutex_lock(&b->ckpt_lock);
+        b->ckpt_wanted = true;
+        pthread_cond_signal(&b->ckpt_cond);
+        pthread_mutex_unlock(&b->ckpt_lock);
+    }
+    return SQLITE_OK;
+}
+
+/* Opens the writer connection (under the write lock) if not yet open. */
+static bool writer_ready(sq_backend *b)
+{
+    if (b->writer.db)
+        return true;
+    char err[512];
+    sqlite3 *db = sq_open_db(b->path, err, sizeof(err));
+    if (!db) {
+        log_msg(LOG_ERROR, "%s", err);
+        return false;
+    }
+    /* Commits are made durable by the group flush in sq_commit (sqlite_sync.h). */
+    sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    if (b->ckpt_started) /* else SQLite's own auto-checkpoint stays on */
+        sqlite3_wal_hook(db, wal_hook, b); /* replaces the auto-checkpoint */
+    b->writer.db = db;
+    return true;
+}
 
 
 /* ---------------------------------------------------------------- lifecycle */
@@ -47,6 +135,9 @@ static store_rc sq_open(const char *url, void **backend, char *err, size_t errsi
     sq_backend *b = xcalloc(1, sizeof(*b));
     b->path = xstrdup(path);
     pthread_mutex_init(&b->write_lock, NULL);
+    pthread_mutex_init(&b->ckpt_lock, NULL);
+    pthread_cond_init(&b->ckpt_cond, NULL);
+    b->ckpt_started = pthread_create(&b->ckpt_thread, NULL, checkpointer, b) == 0;
     b->sync = sq_sync_new(path);
     *backend = b;
     return STORE_OK;
@@ -55,6 +146,18 @@ static store_rc sq_open(const char *url, void **backend, char *err, size_t errsi
 static void sq_close(void *backend)
 {
     sq_backend *b = backend;
+    if (b->ckpt_started) {
+        pthread_mutex_lock(&b->ckpt_lock);
+        b->ckpt_stop = true;
+        pthread_cond_signal(&b->ckpt_cond);
+        pthread_mutex_unlock(&b->ckpt_lock);
+        pthread_join(b->ckpt_thread, NULL);
+    }
+    for (int i = 0; i < SQ_MAX_STMTS; i++)
+        sqlite3_finalize(b->writer.stmts[i]);
+    sqlite3_close(b->writer.db);
+    pthread_cond_destroy(&b->ckpt_cond);
+    pthread_mutex_destroy(&b->ckpt_lock);
     pthread_mutex_destroy(&b->write_lock);
     sq_sync_free(b->sync);
     free(b->path);
@@ -71,7 +174,9 @@ static store_conn *sq_conn_open(void *backend)
         return NULL;
     }
     sq_conn *c = xcalloc(1, sizeof(*c));
-    c->db = db;
+    c->db = c->own_db = db;
+    c->stmts = c->own_stmts;
+    c->backend = b;
     c->write_lock = &b->write_lock;
     c->sync = b->sync;
     return &c->base;
@@ -80,8 +185,8 @@ static store_conn *sq_conn_open(void *backend)
 static void release_write_lock(sq_conn *c)
 {
     if (c->holds_write_lock) {
-        /* Statements outside write transactions stay fully synchronous. */
-        sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        c->db = c->own_db;
+        c->stmts = c->own_stmts;
         c->holds_write_lock = false;
         pthread_mutex_unlock(c->write_lock);
     }
@@ -92,8 +197,8 @@ static void sq_conn_close(store_conn *base)
     sq_conn *c = (sq_conn *)base;
     release_write_lock(c);
     for (int i = 0; i < SQ_MAX_STMTS; i++)
-        sqlite3_finalize(c->stmts[i]);
-    sqlite3_close(c->db);
+        sqlite3_finalize(c->own_stmts[i]);
+    sqlite3_close(c->own_db);
     free(c);
 }
 
@@ -191,9 +296,13 @@ static store_rc sq_begin(store_conn *base, bool write)
     if (!write)
         return sq_exec_stmt(c, sq_stmt(c, ST_BEGIN, "BEGIN"), "begin");
     pthread_mutex_lock(c->write_lock);
+    if (!writer_ready(c->backend)) {
+        pthread_mutex_unlock(c->write_lock);
+        return STORE_UNAVAILABLE;
+    }
     c->holds_write_lock = true;
-    /* The commit is made durable by the group flush in sq_commit. */
-    sqlite3_exec(c->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    c->db = c->backend->writer.db;
+    c->stmts = c->backend->writer.stmts;
     store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_BEGIN_IMMEDIATE, "BEGIN IMMEDIATE"), "begin");
     if (r != STORE_OK)
         release_write_lock(c);

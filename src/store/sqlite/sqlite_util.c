@@ -25,7 +25,7 @@ sqlite3 *sq_open_db(const char *path, char *err, size_t errsize)
      * durable before we answer 201 (a power cut cannot lose it). */
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                           "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-                          "PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;";
+                          "PRAGMA cache_size=-16384; PRAGMA mmap_size=0;";
     char *msg = NULL;
     if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errsize, "cannot configure SQLite database %s: %s", path,

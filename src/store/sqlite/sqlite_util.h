@@ -16,13 +16,31 @@
 
 #define SQ_MAX_STMTS 96
 
+/*
+ * The process's one connection for write transactions, used by whichever
+ * thread holds the write lock. Its page cache stays warm: no other
+ * connection of this process writes, so commits do not invalidate it.
+ */
+typedef struct sq_writer {
+    sqlite3 *db;                       /* opened on first use */
+    sqlite3_stmt *stmts[SQ_MAX_STMTS];
+} sq_writer;
+
+/*
+ * A thread's connection. db and stmts point at its own handle, or at the
+ * writer's while it holds the write lock (from BEGIN IMMEDIATE to the end
+ * of the transaction); every query goes through them.
+ */
 typedef struct sq_conn {
     store_conn base; /* must be first */
     sqlite3 *db;
-    sqlite3_stmt *stmts[SQ_MAX_STMTS];
+    sqlite3_stmt **stmts;
+    sqlite3 *own_db;
+    sqlite3_stmt *own_stmts[SQ_MAX_STMTS];
     int savepoint_depth;
     pthread_mutex_t *write_lock; /* the backend's; held from BEGIN IMMEDIATE to its end */
     bool holds_write_lock;
+    struct sq_backend *backend;
     struct sq_sync *sync;        /* the backend's group commit */
 } sq_conn;
 

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <time.h>
+#include <stdlib.h>
 
 #include "base/secure.h"
 
@@ -17,8 +19,23 @@ static void test_uuid(void **state)
     assert_int_equal(strlen(a), 36);
     assert_true(secure_uuid_valid(a));
     assert_string_not_equal(a, b);
-    assert_int_equal(a[14], '4'); /* version 4 */
+    assert_int_equal(a[14], '7'); /* version 7 */
     assert_true(strchr("89ab", a[19]) != NULL);
+    /* The first 48 bits are the time in ms: now, and later ids sort later. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long ms = (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+    char hex[13];
+    memcpy(hex, a, 8);
+    memcpy(hex + 8, a + 9, 4);
+    hex[12] = '\0';
+    unsigned long long got = strtoull(hex, NULL, 16);
+    assert_true(got <= ms && ms - got < 5000);
+    struct timespec two_ms = {0, 2000000};
+    nanosleep(&two_ms, NULL);
+    char c[SECURE_UUID_LEN + 1];
+    secure_uuid(c);
+    assert_true(strcmp(a, c) < 0);
     assert_false(secure_uuid_valid("not-a-uuid"));
     assert_false(secure_uuid_valid("f04a01d3-f09f-4c61-b8fa-e6183aa7cff"));
     assert_false(secure_uuid_valid("f04a01d3-f09f-4c61-b8fa-e6183aa7cffg"));
