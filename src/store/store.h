@@ -173,7 +173,11 @@ typedef struct store_migration_status {
 
 /* ---- lifecycle ---- */
 
-/* Opens the store named by url ("sqlite:PATH"). err gets a sentence. */
+/*
+ * Opens the store named by url: "sqlite:PATH", or "postgres://…" /
+ * "postgresql://…" (libpq URL; PG* variables fill the gaps). err gets a
+ * sentence, never the URL's password.
+ */
 store_rc store_open(const char *url, store **out, char *err, size_t errsize);
 void store_close(store *s);
 const char *store_backend_name(const store *s);
