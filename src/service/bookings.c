@@ -168,24 +168,45 @@ static store_booking_host *make_holds(arena *ar, const store_meeting_type *m, in
     return h;
 }
 
-/* An outbox row about b: due at `at` (now for events, earlier than the start for
- * reminders); `extra` (may be NULL; consumed) adds fields to the payload. */
-static store_rc write_row(store_conn *c, arena *ar, const char *topic, const store_booking *b,
-                          int64_t at, int64_t now, json_t *extra)
+/* An outbox row, made before it is written (outside the write lock when it can be). */
+typedef struct outbox_row {
+    char event_id[SECURE_UUID_LEN + 1];
+    const char *topic;
+    int64_t at;    /* due: now for events, earlier than the start for reminders */
+    char *payload; /* JSON, in the arena */
+} outbox_row;
+
+/* An outbox row about b; `extra` (may be NULL; consumed) adds fields to the payload. */
+static void make_row(arena *ar, outbox_row *r, const char *topic, const store_booking *b,
+                     int64_t at, json_t *extra)
 {
-    char *event_id = arena_alloc(ar, SECURE_UUID_LEN + 1);
-    secure_uuid(event_id);
-    json_t *p = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "event_id", event_id, "topic", topic,
-                          "booking_id", b->id, "version", b->version, "start_time",
+    secure_uuid(r->event_id);
+    r->topic = topic;
+    r->at = at;
+    json_t *p = json_pack("{s:s, s:s, s:s, s:i, s:I, s:I}", "event_id", r->event_id, "topic",
+                          topic, "booking_id", b->id, "version", b->version, "start_time",
                           (json_int_t)b->start_time, "end_time", (json_int_t)b->end_time);
     if (extra)
         json_object_update(p, extra);
     json_decref(extra);
     char *payload = json_dumps(p, JSON_COMPACT);
     json_decref(p);
-    store_rc rc = store_outbox_insert_at(c, event_id, topic, b->id, payload, at, now);
+    r->payload = arena_strdup(ar, payload);
     free(payload);
-    return rc;
+}
+
+static store_rc insert_row(store_conn *c, const store_booking *b, const outbox_row *r,
+                           int64_t now)
+{
+    return store_outbox_insert_at(c, r->event_id, r->topic, b->id, r->payload, r->at, now);
+}
+
+static store_rc write_row(store_conn *c, arena *ar, const char *topic, const store_booking *b,
+                          int64_t at, int64_t now, json_t *extra)
+{
+    outbox_row r;
+    make_row(ar, &r, topic, b, at, extra);
+    return insert_row(c, b, &r, now);
 }
 
 static store_rc write_event(store_conn *c, arena *ar, const char *topic, const store_booking *b,
@@ -204,6 +225,27 @@ static store_rc write_event(store_conn *c, arena *ar, const char *topic, const s
  * reminder). The worker checks again at send time that the booking
  * still stands as it was.
  */
+#define MAX_REMINDER_ROWS \
+    (STORE_MAX_REMINDERS > CONFIG_MAX_REMINDERS ? STORE_MAX_REMINDERS : CONFIG_MAX_REMINDERS)
+
+/* The reminder rows of b, whose meeting type m has its reminders loaded. */
+static size_t make_reminders(app *a, arena *ar, const store_meeting_type *m,
+                             const store_booking *b, int64_t now,
+                             outbox_row rows[static MAX_REMINDER_ROWS])
+{
+    if (!store_supports_jobs(a->store))
+        return 0;
+    /* The meeting type's own lead times, else the server's (CALENDULA_REMINDERS). */
+    const int *minutes = m->reminders_custom ? m->reminder_minutes : a->cfg->reminders;
+    int count = m->reminders_custom ? m->nreminders : a->cfg->nreminders;
+    jobs_reminder due[MAX_REMINDER_ROWS];
+    size_t n = jobs_reminders_due(b->start_time, minutes, (size_t)count, now, due);
+    for (size_t i = 0; i < n; i++)
+        make_row(ar, &rows[i], REMINDER_TOPIC, b, due[i].due_at,
+                 json_pack("{s:i}", "minutes_before", due[i].minutes_before));
+    return n;
+}
+
 static store_rc schedule_reminders(app *a, store_conn *c, arena *ar, const store_booking *b,
                                    int64_t now)
 {
@@ -211,17 +253,10 @@ static store_rc schedule_reminders(app *a, store_conn *c, arena *ar, const store
         return STORE_OK;
     store_meeting_type m = {0};
     store_rc rc = store_meeting_type_reminders_get(c, b->meeting_type_id, &m);
-    if (rc != STORE_OK)
-        return rc;
-    /* The meeting type's own lead times, else the server's (CALENDULA_REMINDERS). */
-    const int *minutes = m.reminders_custom ? m.reminder_minutes : a->cfg->reminders;
-    int count = m.reminders_custom ? m.nreminders : a->cfg->nreminders;
-    jobs_reminder due[STORE_MAX_REMINDERS > CONFIG_MAX_REMINDERS ? STORE_MAX_REMINDERS
-                                                                  : CONFIG_MAX_REMINDERS];
-    size_t n = jobs_reminders_due(b->start_time, minutes, (size_t)count, now, due);
+    outbox_row rows[MAX_REMINDER_ROWS];
+    size_t n = rc == STORE_OK ? make_reminders(a, ar, &m, b, now, rows) : 0;
     for (size_t i = 0; rc == STORE_OK && i < n; i++)
-        rc = write_row(c, ar, REMINDER_TOPIC, b, due[i].due_at, now,
-                       json_pack("{s:i}", "minutes_before", due[i].minutes_before));
+        rc = insert_row(c, b, &rows[i], now);
     return rc;
 }
 
@@ -238,15 +273,14 @@ static store_rc withdraw_reminders(app *a, store_conn *c, const store_booking *b
  * The manage token, sealed with the server key, so that later emails can
  * carry the invitee's manage link (the booking keeps only its hash).
  */
-static store_rc keep_sealed_token(app *a, store_conn *c, const store_booking *b,
-                                  const char *token, int64_t now)
+static char *seal_token(app *a, arena *ar, const char *token)
 {
     if (!store_supports_jobs(a->store))
-        return STORE_OK;
+        return NULL;
     char *sealed = secure_seal(a->cfg->secret_key, token, strlen(token));
-    store_rc rc = store_booking_secret_put(c, b->id, sealed, now);
+    char *copy = arena_strdup(ar, sealed);
     free(sealed);
-    return rc;
+    return copy;
 }
 
 /* Maps a failed write: a refused hold means someone else got there first. */
@@ -260,12 +294,50 @@ static svc_rc write_fail(svc_error *e, store_rc rc)
 
 /* ---------------------------------------------------------------- create */
 
-static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
-                           const booking_input *in, const char *answers, booking_result *out,
-                           svc_error *e)
+/*
+ * What a new booking writes, made before the write transaction so that the
+ * serial part (the write lock on SQLite, the host locks on PostgreSQL)
+ * holds only the checks and the inserts: ids, the manage token, its hash
+ * and sealed copy, and the outbox rows' payloads.
+ */
+typedef struct create_plan {
+    store_booking booking; /* all but the host, chosen in the transaction */
+    char *sealed_token;    /* NULL when the store keeps no jobs */
+    outbox_row created;
+    outbox_row reminders[MAX_REMINDER_ROWS];
+    size_t nreminders;
+} create_plan;
+
+static void plan_create(app *a, arena *ar, const store_meeting_type *m, const booking_input *in,
+                        const char *answers, booking_result *out, create_plan *p)
 {
-    const char *email = text_lower(ar, in->invitee_email);
-    store_rc rc = store_booking_find_standing(c, ar, m->id, in->start, email, &out->booking);
+    int64_t now = svc_now(a);
+    char *id = arena_alloc(ar, SECURE_UUID_LEN + 1);
+    secure_uuid(id);
+    secure_token(out->manage_token);
+    char *token_hash = arena_alloc(ar, SECURE_HASH_HEX_LEN + 1);
+    secure_sha256_hex(out->manage_token, SECURE_TOKEN_LEN, token_hash);
+    p->booking = (store_booking){
+        .id = id, .meeting_type_id = m->id,
+        .invitee_name = arena_strdup(ar, in->invitee_name),
+        .invitee_email = (char *)text_lower(ar, in->invitee_email),
+        .invitee_timezone = arena_strdup(ar, in->invitee_timezone),
+        .start_time = in->start, .end_time = in->start + (int64_t)m->duration_minutes * 60,
+        .status = "confirmed", .notes = arena_strdup(ar, in->notes ? in->notes : ""),
+        .answers_json = (char *)answers, .manage_token_hash = token_hash, .version = 1,
+        .created_at = now, .updated_at = now,
+    };
+    p->sealed_token = seal_token(a, ar, out->manage_token);
+    make_row(ar, &p->created, "booking.created", &p->booking, now, NULL);
+    p->nreminders = make_reminders(a, ar, m, &p->booking, now, p->reminders);
+}
+
+static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
+                           create_plan *p, booking_result *out, svc_error *e)
+{
+    store_booking *b = &p->booking;
+    store_rc rc = store_booking_find_standing(c, ar, m->id, b->start_time, b->invitee_email,
+                                              &out->booking);
     if (rc == STORE_OK) {
         out->existing = true;
         return SVC_OK;
@@ -273,35 +345,22 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     if (rc != STORE_NOT_FOUND)
         return svc_store_fail(e, rc);
     slots_slot slot;
-    if (slot_service_check(a, c, ar, m, in->start, NULL, &slot, e) != SVC_OK)
+    if (slot_service_check(a, c, ar, m, b->start_time, NULL, &slot, e) != SVC_OK)
         return e->rc;
     const char **hosts;
     size_t nhosts;
     if (choose_hosts(c, ar, m, &slot, &hosts, &nhosts, e) != SVC_OK)
         return e->rc;
-    int64_t now = svc_now(a);
-    char *id = arena_alloc(ar, SECURE_UUID_LEN + 1);
-    secure_uuid(id);
-    secure_token(out->manage_token);
-    char *token_hash = arena_alloc(ar, SECURE_HASH_HEX_LEN + 1);
-    secure_sha256_hex(out->manage_token, SECURE_TOKEN_LEN, token_hash);
-    out->booking = (store_booking){
-        .id = id, .meeting_type_id = m->id, .host_user_id = (char *)hosts[0],
-        .invitee_name = arena_strdup(ar, in->invitee_name), .invitee_email = (char *)email,
-        .invitee_timezone = arena_strdup(ar, in->invitee_timezone),
-        .start_time = in->start, .end_time = in->start + (int64_t)m->duration_minutes * 60,
-        .status = "confirmed", .notes = arena_strdup(ar, in->notes ? in->notes : ""),
-        .answers_json = (char *)answers, .manage_token_hash = token_hash, .version = 1,
-        .created_at = now, .updated_at = now,
-    };
-    rc = store_booking_insert(c, &out->booking, make_holds(ar, m, in->start, hosts, nhosts),
-                              nhosts);
+    b->host_user_id = (char *)hosts[0];
+    out->booking = *b;
+    int64_t now = b->created_at;
+    rc = store_booking_insert(c, b, make_holds(ar, m, b->start_time, hosts, nhosts), nhosts);
     if (rc == STORE_OK)
-        rc = write_event(c, ar, "booking.created", &out->booking, now);
-    if (rc == STORE_OK)
-        rc = keep_sealed_token(a, c, &out->booking, out->manage_token, now);
-    if (rc == STORE_OK)
-        rc = schedule_reminders(a, c, ar, &out->booking, now);
+        rc = insert_row(c, b, &p->created, now);
+    if (rc == STORE_OK && p->sealed_token)
+        rc = store_booking_secret_put(c, b->id, p->sealed_token, now);
+    for (size_t i = 0; rc == STORE_OK && i < p->nreminders; i++)
+        rc = insert_row(c, b, &p->reminders[i], now);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
@@ -319,17 +378,21 @@ svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commi
     const char *answers = "{}";
     if (check_answers(ar, &m, in->answers_json, &answers, e) != SVC_OK)
         return e->rc;
+    create_plan plan;
+    plan_create(a, ar, &m, in, answers, out, &plan);
     store_conn *c = svc_conn(a, e);
     if (!c)
         return e->rc;
     store_rc rc = store_begin(c, true);
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
-    if (create_in_tx(a, c, ar, &m, in, answers, out, e) != SVC_OK ||
+    if (create_in_tx(a, c, ar, &m, &plan, out, e) != SVC_OK ||
         (hook && hook(hook_ctx, c, out, e) != SVC_OK)) {
         store_rollback(c);
         return e->rc;
     }
+    if (out->existing)
+        memset(out->manage_token, 0, sizeof(out->manage_token)); /* not ours to hand out */
     rc = store_commit(c);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
