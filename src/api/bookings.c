@@ -17,6 +17,7 @@
 #include "calendar/ics.h"
 #include "service/bookings.h"
 #include "service/meeting_types.h"
+#include "service/text.h"
 
 #define IDEM_SCOPE "POST /api/bookings"
 #define IDEM_TTL (24 * 3600)
@@ -196,6 +197,8 @@ static svc_rc read_create_body(json_t *body, arena *ar, booking_input *in, svc_e
                         "start_time");
     if (api_get_string(body, "notes", &in->notes, NULL, e) != SVC_OK)
         return e->rc;
+    if (api_get_string(body, "invitee_locale", &in->invitee_locale, NULL, e) != SVC_OK)
+        return e->rc;
     json_t *answers = json_object_get(body, "answers");
     if (answers && !json_is_null(answers)) {
         if (!json_is_object(answers))
@@ -237,7 +240,13 @@ static void create(void *ctx, http_request *req, http_response *res)
     booking_input in = {0};
     booking_result r;
     svc_error e = {0};
-    if (read_create_body(body, req->arena, &in, &e) != SVC_OK ||
+    svc_rc read = read_create_body(body, req->arena, &in, &e);
+    char tag[TEXT_LOCALE_MAX + 1];
+    const char *accept = http_header_get(req, "Accept-Language");
+    if (read == SVC_OK && !in.invitee_locale && accept &&
+        text_locale_from_accept_language(accept, tag))
+        in.invitee_locale = arena_strdup(req->arena, tag); /* the browser's language */
+    if (read != SVC_OK ||
         bookings_create(a, req->arena, &in, im.key ? idem_hook : NULL, &im, &r, &e) != SVC_OK) {
         api_fail(res, req->arena, &e);
         if (im.key)

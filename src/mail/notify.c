@@ -255,6 +255,7 @@ typedef struct facts {
     const char *meeting_name, *location;
     const char *host_names, *host_name, *host_email;
     const char *recipient_name, *zone;
+    const char *locale; /* ICU locale id of the recipient ("de_DE") */
 } facts;
 
 static store_rc load_facts(store_conn *c, arena *a, const event *ev, facts *f)
@@ -291,9 +292,17 @@ static store_rc load_facts(store_conn *c, arena *a, const event *ev, facts *f)
             return rc;
         f->recipient_name = u.name;
         f->zone = u.time_zone;
+        f->locale = MAIL_LOCALE_DEFAULT; /* hosts have no language setting yet */
     } else {
         f->recipient_name = b->invitee_name;
         f->zone = b->invitee_timezone;
+        /* the booking's language tag ("de-DE") as an ICU locale id ("de_DE") */
+        char *id = arena_strdup(a, b->invitee_locale && *b->invitee_locale ? b->invitee_locale
+                                                                         : MAIL_LOCALE_DEFAULT);
+        for (char *p = id; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        f->locale = id;
     }
     return STORE_OK;
 }
@@ -323,10 +332,11 @@ static const char *manage_url(mail_notifier *nf, store_conn *c, arena *a, const 
 }
 
 /* Formats an instant for the recipient: date and time, or time only. */
-static const char *when(arena *a, const tz_zone *z, int64_t t, mail_date_style style)
+static const char *when(arena *a, const char *locale, const tz_zone *z, int64_t t,
+                        mail_date_style style)
 {
     char buf[MAIL_DATE_MAX];
-    mail_format_wall(MAIL_LOCALE_DEFAULT, style, t + tz_offset_at(z, t), buf, sizeof(buf));
+    mail_format_wall(locale, style, t + tz_offset_at(z, t), buf, sizeof(buf));
     return arena_strdup(a, buf);
 }
 
@@ -346,10 +356,12 @@ static void make_view(mail_notifier *nf, store_conn *c, arena *a, const event *e
         .invitee_name = f->booking.invitee_name, .invitee_email = f->booking.invitee_email,
         .location = f->location, .notes = f->booking.notes,
         .reason = ev->kind == MAIL_RESCHEDULE ? ev->reason : f->booking.cancellation_reason,
-        .when = when(a, z, ev->start, MAIL_DATE_TIME), .until = when(a, z, ev->end, MAIL_TIME),
+        .when = when(a, f->locale, z, ev->start, MAIL_DATE_TIME),
+        .until = when(a, f->locale, z, ev->end, MAIL_TIME),
         .zone_label = arena_strdup(a, label),
-        .previous_when = ev->previous_start ? when(a, z, ev->previous_start, MAIL_DATE_TIME)
-                                            : NULL,
+        .previous_when = ev->previous_start
+                             ? when(a, f->locale, z, ev->previous_start, MAIL_DATE_TIME)
+                             : NULL,
         .minutes_before = ev->minutes_before,
     };
     if (!to_host && ev->kind != MAIL_CANCELLATION)

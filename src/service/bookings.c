@@ -2,6 +2,7 @@
 #include "service/bookings.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,11 @@ static svc_rc check_input(const booking_input *in, svc_error *e)
                         "invitee_timezone");
     if (in->notes && !text_valid_block(in->notes, NOTES_MAX))
         return svc_fail(e, SVC_VALIDATION, "Notes are limited to 5000 characters.", "notes");
+    char tag[TEXT_LOCALE_MAX + 1];
+    if (in->invitee_locale && !text_locale_tag(in->invitee_locale, strlen(in->invitee_locale), tag))
+        return svc_fail(e, SVC_VALIDATION,
+                        "invitee_locale must be a language tag such as en-US or de-DE.",
+                        "invitee_locale");
     return SVC_OK;
 }
 
@@ -327,6 +333,10 @@ static void plan_create(app *a, arena *ar, const store_meeting_type *m, const bo
         .answers_json = (char *)answers, .manage_token_hash = token_hash, .version = 1,
         .created_at = now, .updated_at = now,
     };
+    char tag[TEXT_LOCALE_MAX + 1] = "en-US";
+    if (in->invitee_locale && !text_locale_tag(in->invitee_locale, strlen(in->invitee_locale), tag))
+        snprintf(tag, sizeof(tag), "en-US"); /* check_input refused it already */
+    p->booking.invitee_locale = arena_strdup(ar, tag);
     p->sealed_token = seal_token(a, ar, out->manage_token);
     make_row(ar, &p->created, "booking.created", &p->booking, now, NULL);
     p->nreminders = make_reminders(a, ar, m, &p->booking, now, p->reminders);

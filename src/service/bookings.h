@@ -21,6 +21,7 @@ typedef struct booking_input {
     const char *invitee_timezone;
     const char *notes;        /* may be NULL */
     const char *answers_json; /* a JSON object text, or NULL */
+    const char *invitee_locale; /* language tag for the invitee's emails, or NULL (en-US) */
 } booking_input;
 
 typedef struct booking_result {

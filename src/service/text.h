@@ -23,4 +23,22 @@ bool text_valid_block(const char *s, size_t max);
 /* ASCII-lowercased copy in the arena. */
 char *text_lower(arena *a, const char *s);
 
+#define TEXT_LOCALE_MAX 35 /* longest tag kept, without the NUL */
+
+/*
+ * A language tag for formatting dates (BCP 47 subset): a 2–3 letter
+ * language, then up to three subtags of 2–8 letters or digits (script,
+ * region, variant), separated by "-" or "_". Writes the canonical form to
+ * out: "-" separators, the language lowercase, a 4-letter script in title
+ * case, a 2-letter region uppercase ("pt_br" → "pt-BR"). false otherwise.
+ */
+bool text_locale_tag(const char *s, size_t len, char out[static TEXT_LOCALE_MAX + 1]);
+
+/*
+ * The first acceptable tag of an Accept-Language header value
+ * ("de-CH, de;q=0.9, en;q=0.5" → "de-CH"), skipping "*" and tags with
+ * q=0. false when there is none.
+ */
+bool text_locale_from_accept_language(const char *header, char out[static TEXT_LOCALE_MAX + 1]);
+
 #endif

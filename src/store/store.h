@@ -139,6 +139,7 @@ typedef struct store_booking {
     int version;
     int64_t created_at;
     int64_t updated_at;
+    char *invitee_locale; /* language tag for the invitee's emails ("de-DE"); NULL = en-US */
 } store_booking;
 
 /* One host's hold for a booking. */

@@ -13,7 +13,7 @@ import subprocess
 import time
 import urllib.parse
 
-from booking_fixtures import ALL_DAY, book, host, meeting_type
+from booking_fixtures import ALL_DAY, book, book_body, host, meeting_type
 from harness import Server, binary_path, clean_env, new_user, run_cli, unique
 from smtp_sink import PostfixSink, SmtpSink, wait_for
 
@@ -289,6 +289,58 @@ def test_eml_files_in_the_data_dir_by_default():
             assert ics_of(msg)["DTSTART"] == "20270316T130000Z"
         assert any("2:00%sPM" % NNBSP in x for x in subjects), subjects   # Paris, UTC+1
         assert "mail: files in %s" % out in s.log_text()
+
+
+def eml_messages(server, count):
+    """The first `count` .eml files of the server's mail folder, parsed, once they are there."""
+    import email
+    import email.policy
+    out = os.path.join(server.data_dir, "mail", "outbox")
+    def ready():
+        files = os.path.isdir(out) and [f for f in os.listdir(out) if f.endswith(".eml")]
+        return files if files and len(files) >= count else None
+    files = wait_for(ready, what="%d .eml files" % count)
+    msgs = []
+    for f in sorted(files):
+        with open(os.path.join(out, f), "rb") as fh:
+            msgs.append(email.message_from_bytes(fh.read(), policy=email.policy.default))
+    return msgs
+
+
+def test_invitee_dates_in_their_language():
+    with mail_server() as s:
+        h, mt = setup_booking(s)
+        # invitee_locale in the body; the host's email stays in English
+        de = "de.%s@example.com" % unique("g")
+        r = book(s, mt["id"], "2027-03-16T13:00:00Z", email=de, tz="Europe/Berlin",
+                 invitee_locale="de_de")
+        assert r.status == 201, r
+        assert "invitee_locale" not in r.body
+        # no invitee_locale: the browser's Accept-Language decides
+        fr = "fr.%s@example.com" % unique("g")
+        r = s.post("/api/bookings", json=book_body(mt["id"], "2027-03-17T13:00:00Z", email=fr,
+                                                   tz="Europe/Paris"),
+                   headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+        assert r.status == 201, r
+        msgs = eml_messages(s, 4)
+        subjects = {m["To"].addresses[0].addr_spec: str(m["Subject"]) for m in msgs
+                    if m["To"].addresses[0].addr_spec != h.email}
+        host_subjects = [str(m["Subject"]) for m in msgs if m["To"].addresses[0].addr_spec == h.email]
+        # 13:00Z is 14:00 in Berlin and Paris (CET)
+        assert "Dienstag, 16. M\u00e4rz 2027" in subjects[de] and "14:00" in subjects[de], subjects
+        assert "mercredi 17 mars 2027" in subjects[fr] and "14:00" in subjects[fr], subjects
+        assert len(host_subjects) == 2 and all("March" in x for x in host_subjects), host_subjects
+        text_de = text_of([m for m in msgs if m["To"].addresses[0].addr_spec == de][0])
+        assert "Dienstag, 16. M\u00e4rz 2027" in text_de, text_de
+        # a tag that is not one is refused, nothing booked
+        r = book(s, mt["id"], "2027-03-18T13:00:00Z", invitee_locale="de DE\r\nX: y")
+        assert r.status == 422 and r.body["error"]["field"] == "invitee_locale", r
+        r = book(s, mt["id"], "2027-03-18T13:00:00Z", invitee_locale=12)
+        assert r.status == 422 and r.body["error"]["field"] == "invitee_locale", r
+        starts = [x["start"] for x in s.get(
+            "/api/availability/slots?meeting_type_id=%s&date=2027-03-18&timezone=UTC"
+            % mt["id"]).body["slots"]]
+        assert "2027-03-18T13:00:00Z" in starts, starts
 
 
 # --------------------------------------------------------------------------

@@ -14,7 +14,7 @@
 #define BK_COLS "id, meeting_type_id, host_user_id, invitee_name, invitee_email," \
     " invitee_timezone, " PG_EPOCH("start_time") ", " PG_EPOCH("end_time") ", status, notes," \
     " answers::text, cancellation_reason, manage_token_hash, version, " \
-    PG_EPOCH("created_at") ", " PG_EPOCH("updated_at")
+    PG_EPOCH("created_at") ", " PG_EPOCH("updated_at") ", invitee_locale"
 
 /* Arrays of the holds: host ids, busy starts and ends, group keys, seats. */
 static void add_holds(pg_params *p, const store_booking_host *hosts, size_t n, bool seats)
@@ -62,13 +62,14 @@ store_rc pg_booking_insert(store_conn *base, const store_booking *b,
     pg_p_time(&p, b->created_at);
     pg_p_time(&p, b->updated_at);
     add_holds(&p, hosts, nhosts, true);
+    pg_p_text(&p, b->invitee_locale ? b->invitee_locale : "en-US");
     store_rc r = pg_exec((pg_conn *)base, PS_BK_INSERT,
                          "WITH b AS (INSERT INTO bookings (id, meeting_type_id, host_user_id,"
                          " invitee_name, invitee_email, invitee_timezone, start_time, end_time,"
                          " status, notes, answers, cancellation_reason, manage_token_hash, version,"
-                         " created_at, updated_at) VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5,"
-                         " $6, to_timestamp($7), to_timestamp($8), $9, $10, $11::jsonb, $12, $13,"
-                         " $14, to_timestamp($15), to_timestamp($16))"
+                         " created_at, updated_at, invitee_locale) VALUES ($1::uuid, $2::uuid,"
+                         " $3::uuid, $4, $5, $6, to_timestamp($7), to_timestamp($8), $9, $10,"
+                         " $11::jsonb, $12, $13, $14, to_timestamp($15), to_timestamp($16), $22)"
                          " RETURNING id, meeting_type_id, start_time, end_time)"
                          " INSERT INTO booking_hosts (booking_id, host_user_id, meeting_type_id,"
                          " start_time, end_time, busy_start, busy_end, group_key, seats)"
@@ -100,6 +101,7 @@ static void read_booking(arena *a, const PGresult *r, int row, store_booking *b)
     b->version = (int)pg_int(r, row, 13);
     b->created_at = pg_int(r, row, 14);
     b->updated_at = pg_int(r, row, 15);
+    b->invitee_locale = pg_text(a, r, row, 16, false);
 }
 
 /* The first row of a booking query, or STORE_NOT_FOUND. */

@@ -11,7 +11,7 @@
 
 #define BK_COLS "id, meeting_type_id, host_user_id, invitee_name, invitee_email," \
     " invitee_timezone, start_time, end_time, status, notes, answers, cancellation_reason," \
-    " manage_token_hash, version, created_at, updated_at"
+    " manage_token_hash, version, created_at, updated_at, invitee_locale"
 
 static store_rc insert_hosts(sq_conn *c, const store_booking *b, const store_booking_host *hosts,
                              size_t n)
@@ -43,7 +43,7 @@ store_rc sq_booking_insert(store_conn *base, const store_booking *b,
 {
     sq_conn *c = (sq_conn *)base;
     sqlite3_stmt *st = sq_stmt(c, ST_BK_INSERT, "INSERT INTO bookings (" BK_COLS ") VALUES"
-                                                " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                                " (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st)
         return STORE_ERROR;
     sq_bind_text(st, 1, b->id);
@@ -62,6 +62,7 @@ store_rc sq_booking_insert(store_conn *base, const store_booking *b,
     sqlite3_bind_int(st, 14, b->version);
     sq_bind_int64(st, 15, b->created_at);
     sq_bind_int64(st, 16, b->updated_at);
+    sq_bind_text(st, 17, b->invitee_locale ? b->invitee_locale : "en-US");
     store_rc r = sq_exec_stmt(c, st, "booking insert");
     if (r == STORE_OK)
         r = insert_hosts(c, b, hosts, nhosts);
@@ -87,6 +88,7 @@ static void read_booking(arena *a, sqlite3_stmt *st, void *out)
     b->version = sqlite3_column_int(st, 13);
     b->created_at = sqlite3_column_int64(st, 14);
     b->updated_at = sqlite3_column_int64(st, 15);
+    b->invitee_locale = sq_col_text(a, st, 16, false);
 }
 
 store_rc sq_booking_get(store_conn *base, arena *a, const char *id, store_booking *out)

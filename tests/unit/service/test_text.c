@@ -78,6 +78,43 @@ static void test_ratelimit(void **state)
     ratelimit_free(rl);
 }
 
+static void test_locale_tags(void **state)
+{
+    (void)state;
+    char out[TEXT_LOCALE_MAX + 1];
+    const struct {
+        const char *in, *want;
+    } good[] = {
+        {"en", "en"}, {"de-DE", "de-DE"}, {"pt_br", "pt-BR"}, {"ZH-hant-tw", "zh-Hant-TW"},
+        {"es-419", "es-419"}, {"sr-Latn-RS", "sr-Latn-RS"}, {"fil", "fil"},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_true(text_locale_tag(good[i].in, strlen(good[i].in), out));
+        assert_string_equal(out, good[i].want);
+    }
+    const char *bad[] = {"", "e", "english", "de-", "-de", "de--DE", "de DE", "de-D",
+                         "de-DE-x-y-z", "de\r\nX: y", "de-\xc3\xa9", "12",
+                         "a-bbbbbbbbb", "en-US-aaaa-bbbb-cccc"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_false(text_locale_tag(bad[i], strlen(bad[i]), out));
+    char long_tag[64];
+    memset(long_tag, 'a', sizeof(long_tag));
+    memcpy(long_tag, "en-", 3);
+    assert_false(text_locale_tag(long_tag, sizeof(long_tag), out));
+
+    assert_true(text_locale_from_accept_language("de-CH, de;q=0.9, en;q=0.5", out));
+    assert_string_equal(out, "de-CH");
+    assert_true(text_locale_from_accept_language("  fr_fr ;q=1", out));
+    assert_string_equal(out, "fr-FR");
+    assert_true(text_locale_from_accept_language("*, it;q=0.8", out));
+    assert_string_equal(out, "it");
+    assert_true(text_locale_from_accept_language("nl;q=0, en-GB;q=0.7", out));
+    assert_string_equal(out, "en-GB");
+    assert_false(text_locale_from_accept_language("", out));
+    assert_false(text_locale_from_accept_language("*;q=0.5, ???", out));
+    assert_false(text_locale_from_accept_language("de;q=0.000", out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -85,6 +122,7 @@ int main(void)
         cmocka_unit_test(test_lower),
         cmocka_unit_test(test_emails_and_usernames),
         cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test(test_locale_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
