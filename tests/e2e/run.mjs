@@ -427,6 +427,72 @@ const scenarios = [
     await ctx.close();
   }],
 
+  ['host makes a collective type with a co-host; invitees see only times both are free', async ({ browser, server, api }) => {
+    // Bo works Saturdays 11:00–13:00 in New York only; Ann also works Saturdays 10:00–14:00.
+    const bo = { name: 'Bo Cohost', email: 'bo@example.com', username: 'bo-cohost', password: 'another horse battery' };
+    const made = await api.call('POST', '/users', { ...bo, time_zone: 'America/New_York' });
+    assert(made.status === 201, `co-host signup: ${made.status}`);
+    const boApi = apiClient(server.base);
+    const boUser = await boApi.login(bo.email, bo.password);
+    const set = await boApi.call('POST', '/availability/rules', {
+      time_zone: 'America/New_York', rules: [{ day_of_week: 6, start_time: '11:00', end_time: '13:00' }],
+    });
+    assert(set.status === 200, `co-host hours: ${set.status}`);
+
+    const page = state.hostPage;
+    await page.goto(`${server.base}/dashboard`);
+    await page.getByRole('link', { name: 'New meeting type' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('Team call');
+    await page.getByLabel('Duration (minutes)', { exact: true }).fill('30');
+    await page.getByLabel('Kind', { exact: true }).selectOption('collective');
+    await page.getByLabel('Add a host by username', { exact: true }).fill('nobody-here');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('No user “nobody-here”.').waitFor();
+    await page.getByLabel('Add a host by username', { exact: true }).fill('bo-cohost');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByText('Bo Cohost (@bo-cohost)').waitFor();
+    await page.getByText('Ann Host (@ann-host)').waitFor();
+    await shot(page, 'host-collective-editor');
+    await page.getByRole('button', { name: 'Create meeting type' }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByRole('link', { name: 'Team call' }).first().waitFor();
+
+    const types = await api.call('GET', '/meeting-types');
+    const mt = types.json.data.find((t) => t.slug === 'team-call');
+    assert(mt && mt.kind === 'collective', `collective type saved: ${JSON.stringify(mt)}`);
+    assert(mt.host_ids.length === 2 && mt.host_ids.includes(boUser.id) && mt.host_ids.includes(state.hostUser.id),
+      `both hosts saved: ${mt.host_ids}`);
+    const sat = await api.call('GET', `/availability/slots?meeting_type_id=${mt.id}&date=2027-03-06&timezone=America/New_York`);
+    const starts = sat.json.slots.map((s) => s.start);
+    assert(starts.join(',') === '2027-03-06T16:00:00Z,2027-03-06T16:30:00Z,2027-03-06T17:00:00Z,2027-03-06T17:30:00Z',
+      `Saturday: only where both are free: ${starts}`);
+    const mon = await api.call('GET', `/availability/slots?meeting_type_id=${mt.id}&date=2027-03-08&timezone=America/New_York`);
+    assert(mon.json.slots.length === 0, `Monday: Bo does not work (${mon.json.slots.length})`);
+
+    const ctx = await newContext(browser);
+    const inv = await ctx.newPage();
+    await inv.goto(`${server.base}/${host.username}/team-call`);
+    await openFirstDay(inv);
+    assert(await inv.locator('button.day.selected').getAttribute('data-day') === '2027-03-06', 'first bookable day is Saturday 6 March');
+    const first = inv.locator('.time-list button.time').first();
+    assert((await first.innerText()).replace(/\s/g, ' ') === '11:00 AM', `first time ${await first.innerText()}`);
+    await first.click();
+    await inv.getByRole('heading', { name: 'Your details' }).waitFor();
+    await inv.getByLabel('Your name', { exact: true }).fill('Cara Invitee');
+    await inv.getByLabel('Email', { exact: true }).fill('cara@example.com');
+    await inv.getByRole('button', { name: 'Confirm booking' }).click();
+    await inv.getByRole('heading', { name: 'You are booked' }).waitFor();
+    await shot(inv, 'invitee-collective-booked');
+    await ctx.close();
+
+    // The booking holds both hosts: it is in Bo's list, and that time is gone.
+    const list = await boApi.call('GET', `/users/${boUser.id}/bookings`);
+    assert(list.status === 200 && list.json.data.length === 1 && list.json.data[0].start_time === '2027-03-06T16:00:00Z',
+      `the co-host's bookings: ${JSON.stringify(list.json)}`);
+    const after = await api.call('GET', `/availability/slots?meeting_type_id=${mt.id}&date=2027-03-06&timezone=America/New_York`);
+    assert(after.json.slots.length === 3 && after.json.slots[0].start === '2027-03-06T16:30:00Z', 'the booked time is gone');
+  }],
+
   ['phone layout: booking page and dashboard fit the screen', async ({ browser, server }) => {
     const ctx = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
       deviceScaleFactor: 2, timezoneId: 'America/Los_Angeles' });
