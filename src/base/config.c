@@ -67,7 +67,7 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 typedef enum { OPT_LISTEN, OPT_DATA_DIR, OPT_DATABASE_URL, OPT_SECRET_KEY, OPT_LOG_LEVEL,
                OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW, OPT_WEB_DIR, OPT_SMTP_URL,
                OPT_MAIL_FROM, OPT_JOB_WORKERS, OPT_JOB_LEASE, OPT_JOB_MAX_ATTEMPTS,
-               OPT_JOB_BACKOFF, OPT_REMINDERS, OPT_AMQP_URL } opt_id;
+               OPT_JOB_BACKOFF, OPT_JOB_RETENTION, OPT_REMINDERS, OPT_AMQP_URL } opt_id;
 
 static const struct {
     const char *flag;
@@ -89,6 +89,7 @@ static const struct {
     {"--job-lease", "CALENDULA_JOB_LEASE", OPT_JOB_LEASE},
     {"--job-max-attempts", "CALENDULA_JOB_MAX_ATTEMPTS", OPT_JOB_MAX_ATTEMPTS},
     {"--job-backoff", "CALENDULA_JOB_BACKOFF", OPT_JOB_BACKOFF},
+    {"--job-retention", "CALENDULA_JOB_RETENTION", OPT_JOB_RETENTION},
     {"--reminders", "CALENDULA_REMINDERS", OPT_REMINDERS},
     {"--amqp-url", "CALENDULA_AMQP_URL", OPT_AMQP_URL},
 };
@@ -186,6 +187,9 @@ static bool apply_jobs(config *c, opt_id id, const char *name, const char *v, ch
     case OPT_JOB_MAX_ATTEMPTS:
         ok = parse_int(v, 1, 100, &c->job_max_attempts);
         break;
+    case OPT_JOB_RETENTION:
+        ok = parse_int(v, 0, 3650, &c->job_retention);
+        break;
     case OPT_JOB_BACKOFF:
         ok = parse_backoff(v, &c->job_backoff_base, &c->job_backoff_cap);
         if (!ok)
@@ -276,6 +280,7 @@ bool config_from_env(config *c, char err[static CONFIG_ERR_MAX])
     c->job_max_attempts = 10;
     c->job_backoff_base = 30;
     c->job_backoff_cap = 3600;
+    c->job_retention = 7;
     config_parse_reminders("1440,60", c->reminders, &c->nreminders);
     for (size_t i = 0; i < NOPTIONS; i++) {
         const char *v = getenv(options[i].env);

@@ -40,6 +40,7 @@ typedef struct config {
     int job_max_attempts;     /* then the job is parked as dead */
     int job_backoff_base;     /* seconds before the first retry */
     int job_backoff_cap;      /* longest wait between retries */
+    int job_retention;        /* days done outbox rows are kept (0 = for ever) */
     int reminders[CONFIG_MAX_REMINDERS]; /* minutes before the start, server default */
     int nreminders;
     char amqp_url[1024];      /* "" = workers read the outbox directly; holds a password */

@@ -1,5 +1,6 @@
 /* admin.c — see admin.h. */
 #include "jobs/admin.h"
+#include "jobs/jobs.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -46,7 +47,8 @@ bool jobs_admin_parse(int argc, char **argv, jobs_admin_args *out, char **rest, 
             out->id = v;
         } else if (!strcmp(w, "--json")) {
             out->json = true;
-        } else if (!strcmp(w, "--status") || !strcmp(w, "--limit")) {
+        } else if (!strcmp(w, "--status") || !strcmp(w, "--limit") ||
+                   !strcmp(w, "--older-than")) {
             if (i + 1 >= argc) {
                 snprintf(err, errsize, "jobs: %s needs a value", w);
                 return false;
@@ -56,6 +58,8 @@ bool jobs_admin_parse(int argc, char **argv, jobs_admin_args *out, char **rest, 
                 out->status = val;
             } else if (!strcmp(w, "--limit") && parse_long(val, 1, LIST_MAX, &v)) {
                 out->limit = (int)v;
+            } else if (!strcmp(w, "--older-than") && parse_long(val, 0, 36500, &v)) {
+                out->older_than = (int)v;
             } else {
                 snprintf(err, errsize, "jobs: bad %s \"%.40s\"", w, val);
                 return false;
@@ -66,8 +70,9 @@ bool jobs_admin_parse(int argc, char **argv, jobs_admin_args *out, char **rest, 
     }
     const char *a = out->action;
     if (!a || (strcmp(a, "list") && strcmp(a, "retry") && strcmp(a, "retry-dead") &&
-               strcmp(a, "purge-dead"))) {
-        snprintf(err, errsize, "jobs: expected list, retry ID, retry-dead or purge-dead");
+               strcmp(a, "purge-dead") && strcmp(a, "purge-done"))) {
+        snprintf(err, errsize,
+                 "jobs: expected list, retry ID, retry-dead, purge-dead or purge-done");
         return false;
     }
     if (!strcmp(a, "retry") && !out->id) {
@@ -137,6 +142,15 @@ int jobs_admin_run(app *a, const jobs_admin_args *args, FILE *out)
     }
     if (!strcmp(args->action, "list"))
         return list(a, c, args, out);
+    if (!strcmp(args->action, "purge-done")) {
+        int64_t n = jobs_purge_done(a, svc_now(a) - (int64_t)args->older_than * 86400);
+        if (n < 0) {
+            fprintf(stderr, "calendula: the database refused the change (see the log)\n");
+            return 1;
+        }
+        fprintf(out, "purged %lld finished job(s)\n", (long long)n);
+        return 0;
+    }
     int64_t count = 0;
     store_rc rc = store_begin(c, true);
     if (rc == STORE_OK) {

@@ -5,6 +5,9 @@
  *   calendula jobs retry ID       make one job due now, attempts reset
  *   calendula jobs retry-dead     the same for every dead job
  *   calendula jobs purge-dead     delete every dead job
+ *   calendula jobs purge-done [--older-than DAYS]
+ *                                 delete finished jobs last changed more than
+ *                                 DAYS ago (default 0: every finished job)
  */
 #ifndef CALENDULA_JOBS_ADMIN_H
 #define CALENDULA_JOBS_ADMIN_H
@@ -17,11 +20,12 @@
 #define JOBS_ADMIN_MAX_ARGS 8
 
 typedef struct jobs_admin_args {
-    const char *action; /* list | retry | retry-dead | purge-dead */
+    const char *action; /* list | retry | retry-dead | purge-dead | purge-done */
     long long id;       /* retry */
     const char *status; /* list filter, NULL = any */
     int limit;          /* list, default 100 */
     bool json;          /* list: one JSON object per line */
+    int older_than;     /* purge-done: days */
 } jobs_admin_args;
 
 /*

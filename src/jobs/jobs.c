@@ -19,6 +19,10 @@
 #define POLL_MAX_MS 500
 /* After a store failure, wait before trying again. */
 #define ERROR_PAUSE_MS 1000
+/* Retention: how often idle workers look for old done rows, and how many
+ * they delete per transaction. */
+#define PURGE_EVERY 600
+#define PURGE_BATCH 500
 
 struct jobs_runner {
     app *app;
@@ -35,12 +39,13 @@ struct jobs_runner {
     pthread_cond_t wake;
     pthread_cond_t exited;
     int alive;            /* worker threads still running */
+    atomic_llong last_purge; /* app clock (s) of the last retention purge */
 };
 
 jobs_policy jobs_policy_from_config(const config *cfg)
 {
     return (jobs_policy){cfg->job_lease, cfg->job_max_attempts, cfg->job_backoff_base,
-                         cfg->job_backoff_cap};
+                         cfg->job_backoff_cap, cfg->job_retention};
 }
 
 jobs_runner *jobs_runner_new(app *a, const jobs_handler *handlers, size_t nhandlers,
@@ -280,6 +285,44 @@ static int64_t idle_ms(jobs_runner *r)
     return ms < 50 ? 50 : ms > POLL_MAX_MS ? POLL_MAX_MS : ms;
 }
 
+int64_t jobs_purge_done(app *a, int64_t before)
+{
+    store_conn *c = store_conn_get(a->store);
+    int64_t total = 0, count = PURGE_BATCH;
+    /* small batches, each its own short write transaction */
+    while (c && count == PURGE_BATCH) {
+        store_rc rc = store_begin(c, true);
+        if (rc == STORE_OK) {
+            rc = store_outbox_purge_done(c, before, PURGE_BATCH, &count);
+            if (rc == STORE_OK)
+                rc = store_commit(c);
+            else
+                store_rollback(c);
+        }
+        if (rc != STORE_OK)
+            return total ? total : -1;
+        total += count;
+    }
+    return c ? total : -1;
+}
+
+/* At most every PURGE_EVERY seconds, by one idle worker: done rows past retention. */
+static void maybe_purge(jobs_runner *r)
+{
+    if (r->policy.retention_days <= 0)
+        return;
+    int64_t now = svc_now(r->app);
+    long long last = atomic_load(&r->last_purge);
+    if (now - last < PURGE_EVERY || !atomic_compare_exchange_strong(&r->last_purge, &last, now))
+        return;
+    int64_t n = jobs_purge_done(r->app, now - (int64_t)r->policy.retention_days * 86400);
+    if (n > 0)
+        log_msg(LOG_INFO, "jobs: deleted %lld finished job(s) older than %d day(s)", (long long)n,
+                r->policy.retention_days);
+    else if (n < 0)
+        log_msg(LOG_WARN, "jobs: cannot delete old finished jobs (store busy or unavailable)");
+}
+
 static void *worker_main(void *arg)
 {
     jobs_runner *r = arg;
@@ -287,6 +330,8 @@ static void *worker_main(void *arg)
         int n = jobs_run_one(r);
         if (n > 0)
             continue;
+        if (n == 0)
+            maybe_purge(r);
         idle_wait(r, n < 0 ? ERROR_PAUSE_MS : idle_ms(r));
     }
     pthread_mutex_lock(&r->lock);

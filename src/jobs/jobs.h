@@ -55,7 +55,16 @@ typedef struct jobs_policy {
     int max_attempts;
     int backoff_base; /* seconds */
     int backoff_cap;
+    int retention_days; /* done rows older than this are deleted by the workers; 0 = kept */
 } jobs_policy;
+
+/*
+ * Deletes done outbox rows last changed before `before` (app clock
+ * seconds), in batches of short transactions; how many, or -1 when the
+ * store failed before any was deleted. Idle workers call it every ten
+ * minutes with the policy's retention; `calendula jobs purge-done` too.
+ */
+int64_t jobs_purge_done(app *a, int64_t before);
 
 /* The policy configured for the process (CALENDULA_JOB_*). */
 jobs_policy jobs_policy_from_config(const config *cfg);

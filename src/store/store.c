@@ -329,6 +329,7 @@ bool store_supports_jobs(const store *s)
     const store_ops *o = s->ops;
     return o->outbox_insert_at && o->outbox_claim && o->outbox_settle && o->outbox_next_due &&
            o->outbox_withdraw && o->outbox_list && o->outbox_requeue && o->outbox_purge_dead &&
+           o->outbox_purge_done &&
            o->email_record && o->email_was_sent && o->booking_secret_put &&
            o->booking_secret_get && o->meeting_type_reminders_get &&
            o->meeting_type_reminders_put;
@@ -400,6 +401,11 @@ store_rc store_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *c
 store_rc store_outbox_purge_dead(store_conn *c, int64_t *count)
 {
     return JOBS_OP(c, outbox_purge_dead, count);
+}
+
+store_rc store_outbox_purge_done(store_conn *c, int64_t before, int limit, int64_t *count)
+{
+    return JOBS_OP(c, outbox_purge_done, before, limit, count);
 }
 
 store_rc store_email_record(store_conn *c, const store_email_attempt *e)

@@ -390,6 +390,10 @@ store_rc store_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *c
 /* Deletes every dead row; *count gets how many. */
 store_rc store_outbox_purge_dead(store_conn *c, int64_t *count);
 
+/* Deletes up to `limit` done rows last changed before `before` (retention);
+ * *count gets how many. */
+store_rc store_outbox_purge_done(store_conn *c, int64_t before, int limit, int64_t *count);
+
 /* One delivery attempt of one email (table email_notifications). */
 typedef struct store_email_attempt {
     const char *id;            /* a new UUID */

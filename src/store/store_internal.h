@@ -102,6 +102,7 @@ struct store_ops {
                             store_outbox_job **out, size_t *count);
     store_rc (*outbox_requeue)(store_conn *c, int64_t id, int64_t now, int64_t *count);
     store_rc (*outbox_purge_dead)(store_conn *c, int64_t *count);
+    store_rc (*outbox_purge_done)(store_conn *c, int64_t before, int limit, int64_t *count);
     store_rc (*email_record)(store_conn *c, const store_email_attempt *e);
     store_rc (*email_was_sent)(store_conn *c, const char *message_id);
     store_rc (*booking_secret_put)(store_conn *c, const char *booking_id, const char *sealed,

@@ -343,6 +343,41 @@ def test_invitee_dates_in_their_language():
         assert "2027-03-18T13:00:00Z" in starts, starts
 
 
+def test_finished_jobs_are_purged_after_retention():
+    with mail_server() as s:
+        h, mt = setup_booking(s)
+        assert book(s, mt["id"], "2027-04-20T13:00:00Z").status == 201
+        eml_messages(s, 2)
+        wait_for(lambda: len(jobs_json(s, "done")) >= 1 and not jobs_json(s, "processing"),
+                 what="the confirmation job done")
+        assert len(jobs_json(s, "pending")) == 2      # the two reminders
+        # Nineteen days later, with a week's retention: an idle worker deletes the
+        # finished rows and leaves the pending reminders alone.
+        s.stop()
+        at = s.extra_args.index("--fake-now")
+        s.extra_args[at + 1] = "2027-03-20T00:00:00Z"
+        s.extra_args += ["--job-retention", "7"]
+        s.start()
+        wait_for(lambda: not jobs_json(s, "done"), what="done rows purged")
+        assert len(jobs_json(s, "pending")) == 2
+        assert "deleted" in s.log_text() and "older than 7 day(s)" in s.log_text()
+        # By hand: recent rows are kept with --older-than, all go without it.
+        assert book(s, mt["id"], "2027-04-21T13:00:00Z").status == 201
+        wait_for(lambda: len(jobs_json(s, "done")) >= 1 and not jobs_json(s, "processing"),
+                 what="the second confirmation job done")
+        later = ["--fake-now", "2027-03-20T00:10:00Z"]   # the command's clock, like the server's
+        r = jobs(s, "purge-done", "--older-than", "7", *later)
+        assert r.returncode == 0 and r.stdout.strip() == "purged 0 finished job(s)", r
+        r = jobs(s, "purge-done", *later)
+        assert r.returncode == 0 and re.fullmatch(r"purged [1-9]\d* finished job\(s\)",
+                                                   r.stdout.strip()), r
+        assert not jobs_json(s, "done") and len(jobs_json(s, "pending")) == 4
+        r = jobs(s, "purge-done", "--older-than", "-1")
+        assert r.returncode != 0 and "--older-than" in r.stderr, r
+        r = run_cli(["serve", "--job-retention", "3651"] + db_opts(s))
+        assert r.returncode == 2 and "job-retention" in r.stderr, r
+
+
 # --------------------------------------------------------------------------
 # failures: SMTP down, 4xx, 5xx
 

@@ -188,6 +188,18 @@ store_rc pg_outbox_purge_dead(store_conn *base, int64_t *count)
                          "outbox purge dead");
 }
 
+store_rc pg_outbox_purge_done(store_conn *base, int64_t before, int limit, int64_t *count)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_time(&p, before);
+    pg_p_int(&p, limit);
+    return pg_exec_count((pg_conn *)base, PS_OB_PURGE_DONE,
+                         "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+                         " WHERE status = 'done' AND updated_at < to_timestamp($1) LIMIT $2)",
+                         &p, count, "outbox purge done");
+}
+
 /* ---------------------------------------------------------------- emails, secrets */
 
 store_rc pg_email_record(store_conn *base, const store_email_attempt *e)

@@ -450,6 +450,7 @@ const store_ops store_postgres_ops = {
     .outbox_list = pg_outbox_list,
     .outbox_requeue = pg_outbox_requeue,
     .outbox_purge_dead = pg_outbox_purge_dead,
+    .outbox_purge_done = pg_outbox_purge_done,
     .email_record = pg_email_record,
     .email_was_sent = pg_email_was_sent,
     .booking_secret_put = pg_booking_secret_put,

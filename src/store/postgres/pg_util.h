@@ -43,7 +43,7 @@ enum {
     PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT,
     PS_IDEM_GET, PS_IDEM_CLAIM, PS_IDEM_FINISH, PS_IDEM_RELEASE,
     PS_OB_INSERT_AT, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE, PS_OB_WITHDRAW, PS_OB_LIST,
-    PS_OB_REQUEUE_ONE, PS_OB_REQUEUE_DEAD, PS_OB_PURGE_DEAD, PS_EMAIL_RECORD, PS_EMAIL_WAS_SENT,
+    PS_OB_REQUEUE_ONE, PS_OB_REQUEUE_DEAD, PS_OB_PURGE_DEAD, PS_OB_PURGE_DONE, PS_EMAIL_RECORD, PS_EMAIL_WAS_SENT,
     PS_SECRET_PUT, PS_SECRET_GET, PS_MT_REMINDERS_GET, PS_MT_REMINDERS_PUT,
     PS_COUNT
 };
@@ -225,6 +225,7 @@ store_rc pg_outbox_list(store_conn *c, arena *a, const char *status, int limit,
                         store_outbox_job **out, size_t *count);
 store_rc pg_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *count);
 store_rc pg_outbox_purge_dead(store_conn *c, int64_t *count);
+store_rc pg_outbox_purge_done(store_conn *c, int64_t before, int limit, int64_t *count);
 store_rc pg_email_record(store_conn *c, const store_email_attempt *e);
 store_rc pg_email_was_sent(store_conn *c, const char *message_id);
 store_rc pg_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,

@@ -204,6 +204,21 @@ store_rc sq_outbox_purge_dead(store_conn *base, int64_t *count)
     return r;
 }
 
+store_rc sq_outbox_purge_done(store_conn *base, int64_t before, int limit, int64_t *count)
+{
+    sq_conn *c = (sq_conn *)base;
+    sqlite3_stmt *st = sq_stmt(c, ST_OB_PURGE_DONE,
+                               "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+                               " WHERE status = 'done' AND updated_at < ? LIMIT ?)");
+    if (!st)
+        return STORE_ERROR;
+    sq_bind_int64(st, 1, before);
+    sqlite3_bind_int(st, 2, limit);
+    store_rc r = sq_exec_stmt(c, st, "outbox purge done");
+    *count = r == STORE_OK ? sqlite3_changes(c->db) : 0;
+    return r;
+}
+
 store_rc sq_email_record(store_conn *base, const store_email_attempt *e)
 {
     sq_conn *c = (sq_conn *)base;

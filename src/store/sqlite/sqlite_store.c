@@ -541,6 +541,7 @@ const store_ops store_sqlite_ops = {
     .outbox_list = sq_outbox_list,
     .outbox_requeue = sq_outbox_requeue,
     .outbox_purge_dead = sq_outbox_purge_dead,
+    .outbox_purge_done = sq_outbox_purge_done,
     .email_record = sq_email_record,
     .email_was_sent = sq_email_was_sent,
     .booking_secret_put = sq_booking_secret_put,

@@ -91,7 +91,7 @@ enum {
     ST_BK_COUNT, ST_IDEM_GET, ST_IDEM_PURGE, ST_IDEM_CLAIM, ST_IDEM_FINISH,
     ST_IDEM_RELEASE, ST_SCHEDULE_VERSION,
     ST_OB_INSERT_AT, ST_OB_CLAIM, ST_OB_SETTLE, ST_OB_NEXT_DUE, ST_OB_WITHDRAW, ST_OB_LIST,
-    ST_OB_LIST_STATUS, ST_OB_REQUEUE_ONE, ST_OB_REQUEUE_DEAD, ST_OB_PURGE_DEAD, ST_EMAIL_RECORD,
+    ST_OB_LIST_STATUS, ST_OB_REQUEUE_ONE, ST_OB_REQUEUE_DEAD, ST_OB_PURGE_DEAD, ST_OB_PURGE_DONE, ST_EMAIL_RECORD,
     ST_EMAIL_WAS_SENT, ST_SECRET_PUT, ST_SECRET_GET, ST_MT_REMINDERS_GET, ST_MT_REMINDERS_PUT,
     ST_COUNT
 };
@@ -161,6 +161,7 @@ store_rc sq_outbox_list(store_conn *c, arena *a, const char *status, int limit,
                         store_outbox_job **out, size_t *count);
 store_rc sq_outbox_requeue(store_conn *c, int64_t id, int64_t now, int64_t *count);
 store_rc sq_outbox_purge_dead(store_conn *c, int64_t *count);
+store_rc sq_outbox_purge_done(store_conn *c, int64_t before, int limit, int64_t *count);
 store_rc sq_email_record(store_conn *c, const store_email_attempt *e);
 store_rc sq_email_was_sent(store_conn *c, const char *message_id);
 store_rc sq_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,

@@ -387,6 +387,18 @@ static void scenario_jobs(fixture *f)
     note(f, "requeued %lld", (long long)count);
     assert_int_equal(store_outbox_requeue(f->c, 999, T0 + 70, &count), STORE_NOT_FOUND);
     assert_int_equal(store_outbox_purge_dead(f->c, &count), STORE_OK);
+    /* retention: done rows changed before +30 (the one settled at +11), then by the limit */
+    assert_int_equal(store_outbox_list(f->c, f->a, "done", 10, &jobs, &n), STORE_OK);
+    note_jobs(f, "done", jobs, n);
+    size_t done_before = n;
+    assert_int_equal(store_outbox_purge_done(f->c, T0 + 30, 100, &count), STORE_OK);
+    note(f, "purged done before +30: %lld", (long long)count);
+    assert_int_equal(count, 1);
+    assert_int_equal(store_outbox_purge_done(f->c, T0 + 1000, 1, &count), STORE_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(store_outbox_list(f->c, f->a, "done", 10, &jobs, &n), STORE_OK);
+    note_jobs(f, "done left", jobs, n);
+    assert_int_equal(n, done_before - 2);
     assert_int_equal(store_outbox_list(f->c, f->a, "pending", 10, &jobs, &n), STORE_OK);
     note_jobs(f, "pending", jobs, n);
     store_email_attempt e = {"00000000-0000-4000-d000-000000000001", BK(2), "i@example.com",
