@@ -161,7 +161,7 @@ const scenarios = [
     await shot(page, 'signup');
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/dashboard$/);
-    await page.getByRole('heading', { name: 'Meeting types' }).waitFor();
+    await page.getByRole('heading', { name: 'Meeting types', exact: true }).waitFor();
 
     // Weekly hours: Monday split in two windows, Saturday morning added.
     await page.getByRole('link', { name: 'Availability' }).click();
@@ -493,6 +493,43 @@ const scenarios = [
     assert(after.json.slots.length === 3 && after.json.slots[0].start === '2027-03-06T16:30:00Z', 'the booked time is gone');
   }],
 
+  ['host reschedules, then cancels, a booking from the dashboard', async ({ server, api }) => {
+    const page = state.hostPage;
+    await page.goto(`${server.base}/dashboard/bookings`);
+    const row = page.locator('.booking-row', { hasText: 'Cara Invitee' });
+    await row.waitFor();
+    await row.click();
+    await page.getByRole('heading', { name: 'Team call with Cara Invitee' }).waitFor();
+    const id = new URL(page.url()).pathname.split('/').pop();
+    await page.getByRole('button', { name: 'Reschedule' }).click();
+    await page.getByRole('heading', { name: 'Pick a new time' }).waitFor();
+    await openFirstDay(page);
+    assert(await page.locator('button.day.selected').getAttribute('data-day') === '2027-03-06', 'Saturday offered');
+    const noon = page.locator('.time-list button.time', { hasText: '12:00' }).first();
+    await noon.click();
+    await page.getByRole('heading', { name: 'Move the meeting?' }).waitFor();
+    await page.getByRole('button', { name: 'Confirm new time' }).click();
+    await page.getByText('Moved to the new time.').waitFor();
+    await shot(page, 'host-rescheduled');
+    let b = await api.call('GET', `/bookings/${id}`);
+    assert(b.json.start_time === '2027-03-06T17:00:00Z' && b.json.version === 2, `after the host's reschedule: ${b.json.start_time} v${b.json.version}`);
+    const sat = await api.call('GET', `/availability/slots?meeting_type_id=${b.json.meeting_type_id}&date=2027-03-06&timezone=America/New_York`);
+    const starts = sat.json.slots.map((s) => s.start);
+    assert(starts.includes('2027-03-06T16:00:00Z') && !starts.includes('2027-03-06T17:00:00Z'), `old time free again, new one taken: ${starts}`);
+
+    await page.getByRole('button', { name: 'Cancel meeting' }).click();
+    await page.getByLabel('Reason for cancelling', { exact: true }).fill('Host unavailable');
+    await page.getByRole('button', { name: 'Cancel meeting' }).click();
+    await page.getByText('Cancelled: “Host unavailable”').waitFor();
+    b = await api.call('GET', `/bookings/${id}`);
+    assert(b.json.status === 'cancelled' && b.json.cancellation_reason === 'Host unavailable', 'API after the host cancelled');
+    await page.getByRole('link', { name: 'All bookings' }).click();
+    await page.getByRole('link', { name: 'Cancelled', exact: true }).click();
+    await page.waitForURL(/tab=cancelled/);
+    await page.locator('.booking-row', { hasText: 'Cara Invitee' }).waitFor();
+    await shot(page, 'host-cancelled-list');
+  }],
+
   ['phone layout: booking page and dashboard fit the screen', async ({ browser, server }) => {
     const ctx = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
       deviceScaleFactor: 2, timezoneId: 'America/Los_Angeles' });
@@ -514,7 +551,7 @@ const scenarios = [
     await page.getByLabel('Password', { exact: true }).fill(host.password);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/dashboard$/);
-    await page.getByRole('heading', { name: 'Meeting types' }).waitFor();
+    await page.getByRole('heading', { name: 'Meeting types', exact: true }).waitFor();
     await page.locator('.mt-card').first().waitFor();
     await fits('dashboard');
     await shot(page, 'phone-dashboard');
