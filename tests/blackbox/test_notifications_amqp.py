@@ -4,6 +4,7 @@ outbox is relayed to a durable queue with publisher confirms and
 queues with a TTL, then to the dead-letter queue. A real broker is started
 on loopback by scripts/rabbitmq-start (and restarted mid-flow)."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -134,13 +135,26 @@ class Worker:
             return f.read()
 
 
-def setup(sink, extra_worker=()):
-    _, url = broker()
-    s = Server(args=["--fake-now", NOW, "--amqp-url", url, "--job-workers", "1"] + FAST)
-    w = Worker(s, url, sink.url(), os.path.join(s.tmp, "worker.log"), extra_worker)
-    h = host(s, rules=ALL_DAY)
-    mt = meeting_type(s, h, name="Relay call")
-    return s, w, h, mt
+@contextlib.contextmanager
+def relay_flow(sink, extra_worker=()):
+    """A server relaying through the broker, a worker consuming from it, a host
+    and a meeting type: (s, w, h, mt). Afterwards the worker is killed unless
+    the test stopped it (and so checked its clean exit), and the server and
+    the sink are closed."""
+    s = w = None
+    try:
+        _, url = broker()
+        s = Server(args=["--fake-now", NOW, "--amqp-url", url, "--job-workers", "1"] + FAST)
+        w = Worker(s, url, sink.url(), os.path.join(s.tmp, "worker.log"), extra_worker)
+        h = host(s, rules=ALL_DAY)
+        mt = meeting_type(s, h, name="Relay call")
+        yield s, w, h, mt
+    finally:
+        if w:
+            w.kill()
+        if s:
+            s.close()
+        sink.close()
 
 
 def jobs_json(server):
@@ -160,9 +174,7 @@ def unique_ids(messages):
 
 def test_relay_and_consumer_give_the_same_emails():
     sink = SmtpSink().up()
-    s = w = None
-    try:
-        s, w, h, mt = setup(sink)
+    with relay_flow(sink) as (s, w, h, mt):
         r = book(s, mt["id"], "2027-03-16T13:00:00Z", tz="Asia/Kolkata")
         assert r.status == 201, r
         msgs = wait_for(lambda: len(sink.messages()) >= 2 and sink.messages(), timeout=30,
@@ -185,20 +197,11 @@ def test_relay_and_consumer_give_the_same_emails():
         q = queues()
         assert q.get("calendula.jobs") == 0 and q.get("calendula.jobs.dead") == 0, q
         w.stop()
-        w = None
-    finally:
-        if w:
-            w.kill()
-        if s:
-            s.close()
-        sink.close()
 
 
 def test_broker_restart_while_jobs_flow_loses_nothing():
     sink = SmtpSink().up()
-    s = w = None
-    try:
-        s, w, h, mt = setup(sink)
+    with relay_flow(sink) as (s, w, h, mt):
         ids = []
         for hour in range(9, 13):   # 4 bookings, then the broker goes away at once
             r = book(s, mt["id"], "2027-03-17T%02d:00:00Z" % hour)
@@ -223,13 +226,6 @@ def test_broker_restart_while_jobs_flow_loses_nothing():
         # both sides saw the broker go and come back
         assert "connected again" in w.log() and "connected again" in s.log_text()
         w.stop()
-        w = None
-    finally:
-        if w:
-            w.kill()
-        if s:
-            s.close()
-        sink.close()
 
 
 def test_retry_queue_then_dead_letter_queue():
@@ -246,9 +242,7 @@ def test_retry_queue_then_dead_letter_queue():
     sink.rules += [busy_twice,
                    lambda st, v: "550 5.1.1 No such user" if st == "rcpt" and
                    v.startswith("nobody.") else None]
-    s = w = None
-    try:
-        s, w, h, mt = setup(sink)
+    with relay_flow(sink) as (s, w, h, mt):
         busy = "busy.%s@example.com" % unique("b")
         dead = "nobody.%s@example.com" % unique("d")
         assert book(s, mt["id"], "2027-03-18T09:00:00Z", email=busy).status == 201
@@ -265,21 +259,12 @@ def test_retry_queue_then_dead_letter_queue():
         assert "attempt 1 (amqp): retry" in log and "attempt 3 (amqp): done" in log
         assert "(amqp): dead" in log and "550" in log
         w.stop()
-        w = None
-    finally:
-        if w:
-            w.kill()
-        if s:
-            s.close()
-        sink.close()
 
 
 def test_worker_sigterm_mid_delivery_requeues_the_message():
     sink = SmtpSink().up()
     sink.stall_after_data.set()   # the first message is read, then never answered
-    s = w = None
-    try:
-        s, w, h, mt = setup(sink, extra_worker=["--job-workers", "1"])
+    with relay_flow(sink, extra_worker=["--job-workers", "1"]) as (s, w, h, mt):
         assert book(s, mt["id"], "2027-03-19T09:00:00Z").status == 201
         wait_for(lambda: sink.stalled, timeout=30, what="a stalled delivery")
         t0 = time.monotonic()
@@ -293,13 +278,6 @@ def test_worker_sigterm_mid_delivery_requeues_the_message():
                  what="both emails after the restart")
         assert unique_ids(sink.stalled) <= unique_ids(sink.messages())
         w.stop()
-        w = None
-    finally:
-        if w:
-            w.kill()
-        if s:
-            s.close()
-        sink.close()
 
 
 def test_amqp_url_is_checked_and_never_logged():
