@@ -149,9 +149,7 @@ store_rc sq_outbox_withdraw(store_conn *base, const char *aggregate_id, const ch
     sq_bind_text(st, 2, topic);
     sq_bind_text(st, 3, note);
     sq_bind_int64(st, 4, now);
-    store_rc r = sq_exec_stmt(c, st, "outbox withdraw");
-    *count = r == STORE_OK ? sqlite3_changes(c->db) : 0;
-    return r;
+    return sq_exec_count(c, st, "outbox withdraw", count);
 }
 
 store_rc sq_outbox_list(store_conn *base, arena *a, const char *status, int limit,
@@ -186,8 +184,7 @@ store_rc sq_outbox_requeue(store_conn *base, int64_t id, int64_t now, int64_t *c
         return STORE_ERROR;
     sq_bind_int64(st, 1, id);
     sq_bind_int64(st, 2, now);
-    store_rc r = sq_exec_stmt(c, st, "outbox requeue");
-    *count = r == STORE_OK ? sqlite3_changes(c->db) : 0;
+    store_rc r = sq_exec_count(c, st, "outbox requeue", count);
     if (r == STORE_OK && id > 0 && *count == 0)
         return STORE_NOT_FOUND;
     return r;
@@ -199,9 +196,7 @@ store_rc sq_outbox_purge_dead(store_conn *base, int64_t *count)
     sqlite3_stmt *st = sq_stmt(c, ST_OB_PURGE_DEAD, "DELETE FROM outbox WHERE status = 'dead'");
     if (!st)
         return STORE_ERROR;
-    store_rc r = sq_exec_stmt(c, st, "outbox purge dead");
-    *count = r == STORE_OK ? sqlite3_changes(c->db) : 0;
-    return r;
+    return sq_exec_count(c, st, "outbox purge dead", count);
 }
 
 store_rc sq_outbox_purge_done(store_conn *base, int64_t before, int limit, int64_t *count)
@@ -214,9 +209,7 @@ store_rc sq_outbox_purge_done(store_conn *base, int64_t before, int limit, int64
         return STORE_ERROR;
     sq_bind_int64(st, 1, before);
     sqlite3_bind_int(st, 2, limit);
-    store_rc r = sq_exec_stmt(c, st, "outbox purge done");
-    *count = r == STORE_OK ? sqlite3_changes(c->db) : 0;
-    return r;
+    return sq_exec_count(c, st, "outbox purge done", count);
 }
 
 store_rc sq_email_record(store_conn *base, const store_email_attempt *e)

@@ -26,14 +26,14 @@
 #include "store/sqlite/sqlite_sync.h"
 #include "store/sqlite/sqlite_util.h"
 
+#define CHECKPOINT_FRAMES 2000
+
 /*
  * SQLite has one writer at a time. Writers of this process queue on
  * write_lock instead of sleeping in SQLite's busy handler, which keeps
  * latency flat under bursts; other processes still meet the file lock
  * and wait in the busy handler.
  */
-#define CHECKPOINT_FRAMES 2000
-
 typedef struct sq_backend {
     char *path;
     pthread_mutex_t write_lock;
@@ -177,8 +177,6 @@ static store_conn *sq_conn_open(void *backend)
     c->db = c->own_db = db;
     c->stmts = c->own_stmts;
     c->backend = b;
-    c->write_lock = &b->write_lock;
-    c->sync = b->sync;
     return &c->base;
 }
 
@@ -188,7 +186,7 @@ static void release_write_lock(sq_conn *c)
         c->db = c->own_db;
         c->stmts = c->own_stmts;
         c->holds_write_lock = false;
-        pthread_mutex_unlock(c->write_lock);
+        pthread_mutex_unlock(&c->backend->write_lock);
     }
 }
 
@@ -295,9 +293,9 @@ static store_rc sq_begin(store_conn *base, bool write)
     sq_conn *c = (sq_conn *)base;
     if (!write)
         return sq_exec_stmt(c, sq_stmt(c, ST_BEGIN, "BEGIN"), "begin");
-    pthread_mutex_lock(c->write_lock);
+    pthread_mutex_lock(&c->backend->write_lock);
     if (!writer_ready(c->backend)) {
-        pthread_mutex_unlock(c->write_lock);
+        pthread_mutex_unlock(&c->backend->write_lock);
         return STORE_UNAVAILABLE;
     }
     c->holds_write_lock = true;
@@ -316,9 +314,9 @@ static store_rc sq_commit(store_conn *base)
     store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_COMMIT, "COMMIT"), "commit");
     if (r != STORE_OK && !sqlite3_get_autocommit(c->db))
         sq_exec_stmt(c, sq_stmt(c, ST_ROLLBACK, "ROLLBACK"), "rollback");
-    uint64_t seq = r == STORE_OK && write ? sq_sync_committed(c->sync) : 0;
+    uint64_t seq = r == STORE_OK && write ? sq_sync_committed(c->backend->sync) : 0;
     release_write_lock(c);
-    if (seq && !sq_sync_wait(c->sync, seq))
+    if (seq && !sq_sync_wait(c->backend->sync, seq))
         r = STORE_UNAVAILABLE; /* committed, but not known to be on disk: no 2xx */
     return r;
 }

@@ -108,6 +108,13 @@ store_rc sq_exec_stmt(sq_conn *c, sqlite3_stmt *st, const char *what)
     return r;
 }
 
+store_rc sq_exec_count(sq_conn *c, sqlite3_stmt *st, const char *what, int64_t *count)
+{
+    store_rc r = sq_exec_stmt(c, st, what);
+    *count = r == STORE_OK ? sqlite3_changes(c->db) : 0;
+    return r;
+}
+
 store_rc sq_exec_sql(sq_conn *c, const char *sql, const char *what)
 {
     int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);

@@ -38,10 +38,8 @@ typedef struct sq_conn {
     sqlite3 *own_db;
     sqlite3_stmt *own_stmts[SQ_MAX_STMTS];
     int savepoint_depth;
-    pthread_mutex_t *write_lock; /* the backend's; held from BEGIN IMMEDIATE to its end */
-    bool holds_write_lock;
+    bool holds_write_lock;       /* the backend's, from BEGIN IMMEDIATE to the end */
     struct sq_backend *backend;
-    struct sq_sync *sync;        /* the backend's group commit */
 } sq_conn;
 
 /* Opens a connection with the project's pragmas. NULL on failure (logged). */
@@ -62,6 +60,8 @@ char *sq_col_text(arena *a, sqlite3_stmt *st, int col, bool null_ok);
 
 /* Runs a statement expected to return no rows. */
 store_rc sq_exec_stmt(sq_conn *c, sqlite3_stmt *st, const char *what);
+/* sq_exec_stmt, and *count gets the rows it changed (0 on failure). */
+store_rc sq_exec_count(sq_conn *c, sqlite3_stmt *st, const char *what, int64_t *count);
 store_rc sq_exec_sql(sq_conn *c, const char *sql, const char *what);
 
 /*
