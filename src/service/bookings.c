@@ -90,7 +90,9 @@ out:
     return rc;
 }
 
-static svc_rc check_input(const booking_input *in, svc_error *e)
+/* Checks the invitee's fields; locale gets the canonical language tag (en-US by default). */
+static svc_rc check_input(const booking_input *in, char locale[static TEXT_LOCALE_MAX + 1],
+                          svc_error *e)
 {
     if (!text_valid_line(in->invitee_name, 1, 200))
         return svc_fail(e, SVC_VALIDATION, "The name must be 1 to 200 characters on one line.",
@@ -103,8 +105,9 @@ static svc_rc check_input(const booking_input *in, svc_error *e)
                         "invitee_timezone");
     if (in->notes && !text_valid_block(in->notes, NOTES_MAX))
         return svc_fail(e, SVC_VALIDATION, "Notes are limited to 5000 characters.", "notes");
-    char tag[TEXT_LOCALE_MAX + 1];
-    if (in->invitee_locale && !text_locale_tag(in->invitee_locale, strlen(in->invitee_locale), tag))
+    snprintf(locale, TEXT_LOCALE_MAX + 1, "en-US");
+    if (in->invitee_locale &&
+        !text_locale_tag(in->invitee_locale, strlen(in->invitee_locale), locale))
         return svc_fail(e, SVC_VALIDATION,
                         "invitee_locale must be a language tag such as en-US or de-DE.",
                         "invitee_locale");
@@ -225,16 +228,15 @@ static store_rc write_event(store_conn *c, arena *ar, const char *topic, const s
 
 #define REMINDER_TOPIC "booking.reminder"
 
-/*
- * Reminder rows of a standing booking, one per configured lead time that
- * is still ahead (a booking made 30 minutes ahead gets no 1-hour
- * reminder). The worker checks again at send time that the booking
- * still stands as it was.
- */
 #define MAX_REMINDER_ROWS \
     (STORE_MAX_REMINDERS > CONFIG_MAX_REMINDERS ? STORE_MAX_REMINDERS : CONFIG_MAX_REMINDERS)
 
-/* The reminder rows of b, whose meeting type m has its reminders loaded. */
+/*
+ * The reminder rows of b, whose meeting type m has its reminders loaded:
+ * one per configured lead time that is still ahead (a booking made 30
+ * minutes ahead gets no 1-hour reminder). The worker checks again at send
+ * time that the booking still stands as it was.
+ */
 static size_t make_reminders(app *a, arena *ar, const store_meeting_type *m,
                              const store_booking *b, int64_t now,
                              outbox_row rows[static MAX_REMINDER_ROWS])
@@ -315,7 +317,8 @@ typedef struct create_plan {
 } create_plan;
 
 static void plan_create(app *a, arena *ar, const store_meeting_type *m, const booking_input *in,
-                        const char *answers, booking_result *out, create_plan *p)
+                        const char *answers, const char *locale, booking_result *out,
+                        create_plan *p)
 {
     int64_t now = svc_now(a);
     char *id = arena_alloc(ar, SECURE_UUID_LEN + 1);
@@ -331,12 +334,8 @@ static void plan_create(app *a, arena *ar, const store_meeting_type *m, const bo
         .start_time = in->start, .end_time = in->start + (int64_t)m->duration_minutes * 60,
         .status = "confirmed", .notes = arena_strdup(ar, in->notes ? in->notes : ""),
         .answers_json = (char *)answers, .manage_token_hash = token_hash, .version = 1,
-        .created_at = now, .updated_at = now,
+        .created_at = now, .updated_at = now, .invitee_locale = arena_strdup(ar, locale),
     };
-    char tag[TEXT_LOCALE_MAX + 1] = "en-US";
-    if (in->invitee_locale && !text_locale_tag(in->invitee_locale, strlen(in->invitee_locale), tag))
-        snprintf(tag, sizeof(tag), "en-US"); /* check_input refused it already */
-    p->booking.invitee_locale = arena_strdup(ar, tag);
     p->sealed_token = seal_token(a, ar, out->manage_token);
     make_row(ar, &p->created, "booking.created", &p->booking, now, NULL);
     p->nreminders = make_reminders(a, ar, m, &p->booking, now, p->reminders);
@@ -378,7 +377,8 @@ svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commi
                        void *hook_ctx, booking_result *out, svc_error *e)
 {
     memset(out, 0, sizeof(*out));
-    if (check_input(in, e) != SVC_OK)
+    char locale[TEXT_LOCALE_MAX + 1];
+    if (check_input(in, locale, e) != SVC_OK)
         return e->rc;
     store_meeting_type m;
     if (mt_get(a, ar, in->meeting_type_id, &m, e) != SVC_OK)
@@ -389,7 +389,7 @@ svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commi
     if (check_answers(ar, &m, in->answers_json, &answers, e) != SVC_OK)
         return e->rc;
     create_plan plan;
-    plan_create(a, ar, &m, in, answers, out, &plan);
+    plan_create(a, ar, &m, in, answers, locale, out, &plan);
     store_conn *c = svc_conn(a, e);
     if (!c)
         return e->rc;

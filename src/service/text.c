@@ -43,12 +43,16 @@ bool text_valid_block(const char *s, size_t max)
     return text_chars(s) <= max && !has_controls(s, true);
 }
 
+static char lower(char ch)
+{
+    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
 char *text_lower(arena *a, const char *s)
 {
     char *out = arena_strdup(a, s);
     for (char *p = out; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p - 'A' + 'a');
+        *p = lower(*p);
     return out;
 }
 
@@ -60,11 +64,6 @@ static bool is_alpha(char ch)
 static bool is_alnum(char ch)
 {
     return is_alpha(ch) || (ch >= '0' && ch <= '9');
-}
-
-static char lower(char ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
 }
 
 static char upper(char ch)
