@@ -288,9 +288,11 @@ static int64_t idle_ms(jobs_runner *r)
 int64_t jobs_purge_done(app *a, int64_t before)
 {
     store_conn *c = store_conn_get(a->store);
+    if (!c)
+        return -1;
     int64_t total = 0, count = PURGE_BATCH;
     /* small batches, each its own short write transaction */
-    while (c && count == PURGE_BATCH) {
+    while (count == PURGE_BATCH) {
         store_rc rc = store_begin(c, true);
         if (rc == STORE_OK) {
             rc = store_outbox_purge_done(c, before, PURGE_BATCH, &count);
@@ -303,7 +305,7 @@ int64_t jobs_purge_done(app *a, int64_t before)
             return total ? total : -1;
         total += count;
     }
-    return c ? total : -1;
+    return total;
 }
 
 /* At most every PURGE_EVERY seconds, by one idle worker: done rows past retention. */
