@@ -1,6 +1,11 @@
 /*
  * store.c — picks the backend from the URL, hands each thread its own
  * connection, and forwards every call to the backend.
+ *
+ * A thread's connection outlives the thread: when it exits (the HTTP
+ * server runs a thread per client connection), its store connection goes
+ * to an idle list for the next thread, so a short-lived client does not
+ * cost a database connection, its set-up and its prepared statements.
  */
 #include "store/store_internal.h"
 
@@ -16,9 +21,14 @@ struct store {
     const store_ops *ops;
     void *backend;
     pthread_key_t key;
-    pthread_mutex_t lock; /* guards conns */
+    pthread_mutex_t lock; /* guards conns and idle */
     store_conn *conns;
+    store_conn *idle;     /* open, owned by no thread */
+    int nidle;
 };
+
+/* Idle connections kept for the next threads; more are closed. */
+#define IDLE_MAX 32
 
 static void conn_unlink_close(store *s, store_conn *c)
 {
@@ -37,7 +47,17 @@ static void conn_unlink_close(store *s, store_conn *c)
 static void conn_destructor(void *p)
 {
     store_conn *c = p;
-    conn_unlink_close(c->owner, c);
+    store *s = c->owner;
+    pthread_mutex_lock(&s->lock);
+    bool keep = s->nidle < IDLE_MAX;
+    if (keep) {
+        c->idle_next = s->idle;
+        s->idle = c;
+        s->nidle++;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (!keep)
+        conn_unlink_close(s, c);
 }
 
 store_rc store_open(const char *url, store **out, char *err, size_t errsize)
@@ -73,6 +93,7 @@ void store_close(store *s)
     if (mine)
         pthread_setspecific(s->key, NULL);
     /* Threads that used the store have been joined by now; close leftovers. */
+    s->idle = NULL;
     while (s->conns)
         conn_unlink_close(s, s->conns);
     pthread_key_delete(s->key);
@@ -96,6 +117,16 @@ store_conn *store_conn_get(store *s)
     store_conn *c = pthread_getspecific(s->key);
     if (c)
         return c;
+    pthread_mutex_lock(&s->lock);
+    if ((c = s->idle)) {
+        s->idle = c->idle_next;
+        s->nidle--;
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (c) {
+        pthread_setspecific(s->key, c);
+        return c;
+    }
     c = s->ops->conn_open(s->backend);
     if (!c)
         return NULL;
@@ -122,6 +153,21 @@ store_rc store_migration_status_get(store_conn *c, store_migration_status *out)
 store_rc store_begin(store_conn *c, bool write) { return c->ops->begin(c, write); }
 store_rc store_commit(store_conn *c) { return c->ops->commit(c); }
 void store_rollback(store_conn *c) { c->ops->rollback(c); }
+
+store_rc store_write(store_conn *c, store_write_fn fn, void *ctx)
+{
+    if (c->ops->write)
+        return c->ops->write(c, fn, ctx);
+    store_rc rc = store_begin(c, true);
+    if (rc != STORE_OK)
+        return rc;
+    rc = fn(c, ctx);
+    if (rc != STORE_OK) {
+        store_rollback(c);
+        return rc;
+    }
+    return store_commit(c);
+}
 
 store_rc store_user_insert(store_conn *c, const store_user *u, store_conflict *conflict)
 {

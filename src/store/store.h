@@ -197,6 +197,23 @@ store_rc store_begin(store_conn *c, bool write);
 store_rc store_commit(store_conn *c);
 void store_rollback(store_conn *c);
 
+/*
+ * A unit of write work: runs inside a write transaction on c and returns
+ * STORE_OK to keep what it wrote, anything else to have all of it undone.
+ */
+typedef store_rc (*store_write_fn)(store_conn *c, void *ctx);
+
+/*
+ * Runs fn in a write transaction and commits it durably before returning.
+ * The store may run fn on another thread's connection, in one transaction
+ * with other callers' work (in a savepoint of its own, so that undoing one
+ * leaves the others): fn reaches the database only through the c it is
+ * given, keeps its state in ctx and must not begin or end transactions.
+ * Returns fn's result when it is not STORE_OK (nothing of fn's is kept),
+ * else the commit's.
+ */
+store_rc store_write(store_conn *c, store_write_fn fn, void *ctx);
+
 /* ---- users and sessions ---- */
 store_rc store_user_insert(store_conn *c, const store_user *u, store_conflict *conflict);
 store_rc store_user_get(store_conn *c, arena *a, const char *id, store_user *out);

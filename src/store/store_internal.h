@@ -14,6 +14,7 @@ struct store_conn {
     const store_ops *ops;
     store *owner;
     struct store_conn *prev, *next; /* the store's list of open connections */
+    struct store_conn *idle_next;   /* the store's idle connections (no thread) */
 };
 
 struct store_ops {
@@ -30,6 +31,8 @@ struct store_ops {
     store_rc (*begin)(store_conn *c, bool write);
     store_rc (*commit)(store_conn *c);
     void (*rollback)(store_conn *c);
+    /* Optional: store_write with a backend's own batching; else begin, fn, commit. */
+    store_rc (*write)(store_conn *c, store_write_fn fn, void *ctx);
 
     store_rc (*user_insert)(store_conn *c, const store_user *u, store_conflict *conflict);
     store_rc (*user_get)(store_conn *c, arena *a, const char *column, const char *value,

@@ -26,7 +26,7 @@
 #include "store/sqlite/sqlite_sync.h"
 #include "store/sqlite/sqlite_util.h"
 
-#define CHECKPOINT_FRAMES 2000
+#define CHECKPOINT_FRAMES 16000
 
 /*
  * SQLite has one writer at a time. Writers of this process queue on
@@ -34,11 +34,17 @@
  * latency flat under bursts; other processes still meet the file lock
  * and wait in the busy handler.
  */
+typedef struct sq_write_req sq_write_req;
+
 typedef struct sq_backend {
     char *path;
     pthread_mutex_t write_lock;
     sq_writer writer; /* guarded by write_lock */
     sq_sync *sync;    /* group commit of write transactions */
+    /* store_write's queue of work to combine (sq_write) */
+    pthread_mutex_t batch_lock;
+    sq_write_req *batch_head, **batch_tail;
+    bool combining; /* a thread is running batches or has been told to */
     /* the checkpointer */
     pthread_t ckpt_thread;
     bool ckpt_started;
@@ -135,6 +141,8 @@ static store_rc sq_open(const char *url, void **backend, char *err, size_t errsi
     sq_backend *b = xcalloc(1, sizeof(*b));
     b->path = xstrdup(path);
     pthread_mutex_init(&b->write_lock, NULL);
+    pthread_mutex_init(&b->batch_lock, NULL);
+    b->batch_tail = &b->batch_head;
     pthread_mutex_init(&b->ckpt_lock, NULL);
     pthread_cond_init(&b->ckpt_cond, NULL);
     b->ckpt_started = pthread_create(&b->ckpt_thread, NULL, checkpointer, b) == 0;
@@ -159,6 +167,7 @@ static void sq_close(void *backend)
     pthread_cond_destroy(&b->ckpt_cond);
     pthread_mutex_destroy(&b->ckpt_lock);
     pthread_mutex_destroy(&b->write_lock);
+    pthread_mutex_destroy(&b->batch_lock);
     sq_sync_free(b->sync);
     free(b->path);
     free(b);
@@ -307,18 +316,36 @@ static store_rc sq_begin(store_conn *base, bool write)
     return r;
 }
 
-static store_rc sq_commit(store_conn *base)
+/*
+ * COMMIT, and the write lock let go; *seq gets the commit's number in the
+ * group flush (0 when there is nothing to flush), to wait for it with
+ * sq_sync_wait after.
+ */
+static store_rc commit_unflushed(sq_conn *c, uint64_t *seq)
 {
-    sq_conn *c = (sq_conn *)base;
     bool write = c->holds_write_lock;
     store_rc r = sq_exec_stmt(c, sq_stmt(c, ST_COMMIT, "COMMIT"), "commit");
     if (r != STORE_OK && !sqlite3_get_autocommit(c->db))
         sq_exec_stmt(c, sq_stmt(c, ST_ROLLBACK, "ROLLBACK"), "rollback");
-    uint64_t seq = r == STORE_OK && write ? sq_sync_committed(c->backend->sync) : 0;
+    *seq = r == STORE_OK && write ? sq_sync_committed(c->backend->sync) : 0;
     release_write_lock(c);
-    if (seq && !sq_sync_wait(c->backend->sync, seq))
-        r = STORE_UNAVAILABLE; /* committed, but not known to be on disk: no 2xx */
     return r;
+}
+
+/* Committed, but not known to be on disk, is not a success: no 2xx. */
+static store_rc flushed(sq_backend *b, store_rc r, uint64_t seq)
+{
+    if (r == STORE_OK && seq && !sq_sync_wait(b->sync, seq))
+        return STORE_UNAVAILABLE;
+    return r;
+}
+
+static store_rc sq_commit(store_conn *base)
+{
+    sq_conn *c = (sq_conn *)base;
+    uint64_t seq;
+    store_rc r = commit_unflushed(c, &seq);
+    return flushed(c->backend, r, seq);
 }
 
 static void sq_rollback(store_conn *base)
@@ -328,6 +355,116 @@ static void sq_rollback(store_conn *base)
         sq_exec_stmt(c, sq_stmt(c, ST_ROLLBACK, "ROLLBACK"), "rollback");
     c->savepoint_depth = 0;
     release_write_lock(c);
+}
+
+/* ---------------------------------------------------------------- combined writes */
+
+/*
+ * store_write on SQLite. A thread with write work queues it; the first to
+ * find nobody combining becomes the combiner: it takes the queue (up to
+ * BATCH_MAX requests), runs them back to back in one transaction on the
+ * writer connection, a savepoint each, commits once and wakes their
+ * threads; if more work queued meanwhile, the oldest waiting thread is told
+ * to combine next. Compared with each thread taking the write lock in
+ * turn, the requests of a batch run without a thread switch between them
+ * (under load a woken thread waits for a core while the lock sits idle),
+ * and pages that several of them change (the tables' last leaves, a
+ * host's schedule version) are written to the WAL once. Each thread then
+ * waits for the group flush of its batch (sqlite_sync.h) on its own, so
+ * the next batch runs while the last one is flushed.
+ */
+struct sq_write_req {
+    store_write_fn fn;
+    void *ctx;
+    store_rc rc;
+    uint64_t seq; /* the commit that holds the work, for the group flush */
+    bool done;
+    bool lead;    /* told to combine next */
+    pthread_cond_t wake;
+    sq_write_req *next;
+};
+
+#define BATCH_MAX 32
+
+/* Runs a batch in one transaction; sets each request's rc, and *seq. */
+static void run_batch(sq_conn *c, sq_write_req *batch, uint64_t *seq)
+{
+    *seq = 0;
+    store_rc rc = sq_begin(&c->base, true);
+    for (sq_write_req *r = batch; r; r = r->next) {
+        if (rc != STORE_OK) {
+            r->rc = rc;
+            continue;
+        }
+        r->rc = sq_exec_stmt(c, sq_stmt(c, ST_BATCH_SAVEPOINT, "SAVEPOINT w"), "savepoint");
+        if (r->rc == STORE_OK)
+            r->rc = r->fn(&c->base, r->ctx);
+        c->savepoint_depth = 0;
+        if (sqlite3_get_autocommit(c->db)) {
+            /* Some errors (I/O, disk full) make SQLite roll back the whole
+             * transaction: what the batch did so far is gone too. */
+            rc = r->rc != STORE_OK ? r->rc : STORE_ERROR;
+            for (sq_write_req *k = batch; k != r->next; k = k->next)
+                k->rc = rc;
+            continue;
+        }
+        if (r->rc != STORE_OK)
+            sq_exec_stmt(c, sq_stmt(c, ST_BATCH_ROLLBACK_TO, "ROLLBACK TO w"), "rollback to");
+        sq_exec_stmt(c, sq_stmt(c, ST_BATCH_RELEASE, "RELEASE w"), "release");
+    }
+    if (rc == STORE_OK) {
+        rc = commit_unflushed(c, seq);
+        for (sq_write_req *k = batch; rc != STORE_OK && k; k = k->next)
+            if (k->rc == STORE_OK)
+                k->rc = rc;
+    } else if (c->holds_write_lock) {
+        sq_rollback(&c->base);
+    }
+}
+
+static store_rc sq_write(store_conn *base, store_write_fn fn, void *ctx)
+{
+    sq_conn *c = (sq_conn *)base;
+    sq_backend *b = c->backend;
+    sq_write_req me = {.fn = fn, .ctx = ctx};
+    pthread_cond_init(&me.wake, NULL);
+    pthread_mutex_lock(&b->batch_lock);
+    *b->batch_tail = &me;
+    b->batch_tail = &me.next;
+    if (b->combining)
+        while (!me.done && !me.lead)
+            pthread_cond_wait(&me.wake, &b->batch_lock);
+    while (!me.done) { /* our turn to combine */
+        b->combining = true;
+        sq_write_req *batch = b->batch_head, **cut = &b->batch_head;
+        for (int n = 0; *cut && n < BATCH_MAX; n++)
+            cut = &(*cut)->next;
+        b->batch_head = *cut;
+        *cut = NULL;
+        if (!b->batch_head)
+            b->batch_tail = &b->batch_head;
+        pthread_mutex_unlock(&b->batch_lock);
+        uint64_t seq;
+        run_batch(c, batch, &seq);
+        pthread_mutex_lock(&b->batch_lock);
+        for (sq_write_req *r = batch, *next; r; r = next) {
+            next = r->next; /* r may be gone once its thread runs */
+            r->seq = seq;
+            r->done = true;
+            if (r != &me)
+                pthread_cond_signal(&r->wake);
+        }
+        if (me.done) { /* hand over to the oldest waiting, or stop */
+            b->combining = b->batch_head != NULL;
+            if (b->batch_head) {
+                b->batch_head->lead = true;
+                pthread_cond_signal(&b->batch_head->wake);
+            }
+        }
+    }
+    pthread_mutex_unlock(&b->batch_lock);
+    pthread_cond_destroy(&me.wake);
+    return flushed(b, me.rc, me.seq);
 }
 
 /* ---------------------------------------------------------------- users */
@@ -499,6 +636,7 @@ const store_ops store_sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .write = sq_write,
     .user_insert = sq_user_insert,
     .user_get = sq_user_get,
     .user_update = sq_user_update,
