@@ -341,10 +341,87 @@ static void plan_create(app *a, arena *ar, const store_meeting_type *m, const bo
     p->nreminders = make_reminders(a, ar, m, &p->booking, now, p->reminders);
 }
 
+/*
+ * The slot check made before the write transaction, in one read snapshot,
+ * with the schedule versions of every user it depends on (the meeting
+ * type's owner and hosts: their bookings, rules, overrides, zones and
+ * meeting types all bump them). If the versions are unchanged inside the
+ * write transaction, nothing the check read has changed and its answer
+ * stands; the serial part of a booking is then the standing-booking
+ * lookup, the version reads and the inserts. Otherwise the transaction
+ * checks again.
+ */
+typedef struct precheck {
+    bool valid; /* a free slot, no standing booking, hosts chosen */
+    slots_slot slot;
+    const char **hosts;
+    size_t nhosts;
+    const char **watch;
+    int64_t *versions;
+    size_t nwatch;
+} precheck;
+
+static bool versions_read(store_conn *c, arena *ar, const store_meeting_type *m, precheck *pc)
+{
+    pc->watch = arena_calloc(ar, m->nhosts + 1, sizeof(char *));
+    pc->versions = arena_calloc(ar, m->nhosts + 1, sizeof(int64_t));
+    pc->watch[pc->nwatch++] = m->user_id;
+    for (size_t i = 0; i < m->nhosts; i++)
+        if (strcmp(m->host_ids[i], m->user_id) != 0)
+            pc->watch[pc->nwatch++] = m->host_ids[i];
+    for (size_t i = 0; i < pc->nwatch; i++)
+        if (store_schedule_version(c, pc->watch[i], &pc->versions[i]) != STORE_OK)
+            return false;
+    return true;
+}
+
+static bool versions_unchanged(store_conn *c, const precheck *pc)
+{
+    for (size_t i = 0; i < pc->nwatch; i++) {
+        int64_t v;
+        if (store_schedule_version(c, pc->watch[i], &v) != STORE_OK || v != pc->versions[i])
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Runs the check outside the write transaction. A time that is not free
+ * in the snapshot is refused here, without a write (SVC_SLOT_UNAVAILABLE);
+ * anything else unusual (a standing booking, a store error) is left to the
+ * write transaction to settle.
+ */
+static svc_rc precheck_run(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
+                           const store_booking *b, precheck *pc, svc_error *e)
+{
+    memset(pc, 0, sizeof(*pc));
+    if (store_begin(c, false) != STORE_OK)
+        return SVC_OK;
+    svc_rc rc = SVC_OK;
+    store_booking standing;
+    if (versions_read(c, ar, m, pc) &&
+        store_booking_find_standing(c, ar, m->id, b->start_time, b->invitee_email, &standing) ==
+            STORE_NOT_FOUND) {
+        if (slot_service_check(a, c, ar, m, b->start_time, NULL, &pc->slot, e) == SVC_OK)
+            pc->valid = choose_hosts(c, ar, m, &pc->slot, &pc->hosts, &pc->nhosts, e) == SVC_OK;
+        if (e->rc == SVC_SLOT_UNAVAILABLE)
+            rc = e->rc;
+        else
+            svc_fail(e, SVC_OK, NULL, NULL);
+    }
+    store_rollback(c); /* a read: nothing to keep */
+    return rc;
+}
+
 static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
-                           create_plan *p, booking_result *out, svc_error *e)
+                           create_plan *p, const precheck *pc, booking_result *out,
+                           svc_error *e)
 {
     store_booking *b = &p->booking;
+    const char **hosts = pc->hosts;
+    size_t nhosts = pc->nhosts;
+    /* First, as it also takes PostgreSQL's host locks (see pg_store.c):
+     * the versions read after it are then the ones the insert meets. */
     store_rc rc = store_booking_find_standing(c, ar, m->id, b->start_time, b->invitee_email,
                                               &out->booking);
     if (rc == STORE_OK) {
@@ -353,13 +430,13 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     }
     if (rc != STORE_NOT_FOUND)
         return svc_store_fail(e, rc);
-    slots_slot slot;
-    if (slot_service_check(a, c, ar, m, b->start_time, NULL, &slot, e) != SVC_OK)
-        return e->rc;
-    const char **hosts;
-    size_t nhosts;
-    if (choose_hosts(c, ar, m, &slot, &hosts, &nhosts, e) != SVC_OK)
-        return e->rc;
+    if (!pc->valid || !versions_unchanged(c, pc)) {
+        slots_slot slot;
+        if (slot_service_check(a, c, ar, m, b->start_time, NULL, &slot, e) != SVC_OK)
+            return e->rc;
+        if (choose_hosts(c, ar, m, &slot, &hosts, &nhosts, e) != SVC_OK)
+            return e->rc;
+    }
     b->host_user_id = (char *)hosts[0];
     out->booking = *b;
     int64_t now = b->created_at;
@@ -371,6 +448,31 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     for (size_t i = 0; rc == STORE_OK && i < p->nreminders; i++)
         rc = insert_row(c, b, &p->reminders[i], now);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
+}
+
+/* The write of a new booking, for store_write: possibly run on another thread. */
+typedef struct create_work {
+    app *a;
+    arena *ar;
+    const store_meeting_type *m;
+    create_plan *plan;
+    const precheck *pc;
+    booking_commit_hook hook;
+    void *hook_ctx;
+    booking_result *out;
+    svc_error *e;
+    bool refused; /* the checks or the hook said no; e says why */
+} create_work;
+
+static store_rc create_write(store_conn *c, void *ctx)
+{
+    create_work *w = ctx;
+    if (create_in_tx(w->a, c, w->ar, w->m, w->plan, w->pc, w->out, w->e) != SVC_OK ||
+        (w->hook && w->hook(w->hook_ctx, c, w->out, w->e) != SVC_OK)) {
+        w->refused = true;
+        return STORE_ERROR;
+    }
+    return STORE_OK;
 }
 
 svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commit_hook hook,
@@ -393,18 +495,18 @@ svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commi
     store_conn *c = svc_conn(a, e);
     if (!c)
         return e->rc;
-    store_rc rc = store_begin(c, true);
-    if (rc != STORE_OK)
-        return svc_store_fail(e, rc);
-    if (create_in_tx(a, c, ar, &m, &plan, out, e) != SVC_OK ||
-        (hook && hook(hook_ctx, c, out, e) != SVC_OK)) {
-        store_rollback(c);
+    precheck pc;
+    if (precheck_run(a, c, ar, &m, &plan.booking, &pc, e) != SVC_OK)
         return e->rc;
-    }
+    create_work w = {a, ar, &m, &plan, &pc, hook, hook_ctx, out, e, false};
+    store_rc rc = store_write(c, create_write, &w);
+    if (w.refused)
+        return e->rc;
+    if (rc != STORE_OK)
+        return write_fail(e, rc);
     if (out->existing)
         memset(out->manage_token, 0, sizeof(out->manage_token)); /* not ours to hand out */
-    rc = store_commit(c);
-    return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
+    return SVC_OK;
 }
 
 /* ---------------------------------------------------------------- access */

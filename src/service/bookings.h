@@ -36,7 +36,11 @@ typedef struct booking_access {
     const char *token;      /* may be NULL */
 } booking_access;
 
-/* Runs inside the write transaction just before COMMIT; non-OK aborts it. */
+/*
+ * Runs inside the write transaction just before COMMIT; non-OK aborts it.
+ * Like all of the booking's write it may run on another thread (see
+ * store_write): it reaches the database only through c.
+ */
 typedef svc_rc (*booking_commit_hook)(void *ctx, store_conn *c, const booking_result *r,
                                       svc_error *e);
 
