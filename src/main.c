@@ -54,7 +54,7 @@ static void usage(FILE *out)
             "  --database-url URL      CALENDULA_DATABASE_URL  default sqlite:DATA_DIR/calendula.db\n"
             "  --secret-key HEX        CALENDULA_SECRET_KEY    default: generated into DATA_DIR/secret.key\n"
             "  --log-level LEVEL       CALENDULA_LOG_LEVEL     debug, info, warn, error (default info)\n"
-            "  --threads N             CALENDULA_THREADS       HTTP worker threads (default: 4 per core)\n"
+            "  --threads N             CALENDULA_THREADS       serve with a pool of N HTTP threads (default: a thread per connection)\n"
             "  --public-url URL        CALENDULA_PUBLIC_URL    base URL for links (default http://LISTEN)\n"
             "  --fake-now RFC3339      CALENDULA_FAKE_NOW      start the clock at this instant (tests, demos)\n"
             "  --web-dir DIR           CALENDULA_WEB_DIR       built web app (default web/dist if present)\n"
@@ -339,8 +339,12 @@ static int cmd_serve(config *cfg)
            mail_destination(cfg, dest, sizeof(dest)),
            w.runner ? "" : " (no job workers here: run calendula worker)");
     fflush(stdout);
-    log_msg(LOG_INFO, "listening on %s:%u with %d threads", cfg->listen_host,
-            (unsigned)cfg->listen_port, cfg->threads);
+    if (cfg->threads)
+        log_msg(LOG_INFO, "listening on %s:%u with a pool of %d threads", cfg->listen_host,
+                (unsigned)cfg->listen_port, cfg->threads);
+    else
+        log_msg(LOG_INFO, "listening on %s:%u with a thread per connection", cfg->listen_host,
+                (unsigned)cfg->listen_port);
     int sig = wait_for_signal();
     log_msg(LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_server_stop(srv);

@@ -268,10 +268,7 @@ bool config_from_env(config *c, char err[static CONFIG_ERR_MAX])
     config_parse_listen(DEFAULT_LISTEN, c->listen_host, sizeof(c->listen_host), &c->listen_port);
     copy_str(c->data_dir, sizeof(c->data_dir), "./var");
     c->log_level = LOG_INFO;
-    /* Requests wait on the disk (group commit) as well as the CPU: a few
-     * threads per core keep bookings flowing while one waits for a flush. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    c->threads = cores < 1 ? 4 : cores > 16 ? 64 : (int)cores * 4;
+    c->threads = 0; /* a thread per connection (http/server.c says why) */
     c->login_max_failures = 10;
     c->login_max_failures_ip = 100;
     copy_str(c->mail_from, sizeof(c->mail_from), "calendula@localhost");

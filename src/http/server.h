@@ -25,7 +25,7 @@ typedef struct http_server http_server;
 typedef struct http_server_options {
     const char *host;
     uint16_t port;
-    int threads;
+    int threads;      /* 0: a thread per connection; N: a pool of N threads */
     router *routes;   /* handlers are http_handler */
     void *ctx;        /* passed to handlers */
     http_fallback fallback; /* may be NULL */

@@ -1,12 +1,14 @@
 """The calendula command: --help, --version, refused flags and values,
 configuration through environment variables and flags."""
 
+import http.client
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import tempfile
-import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 from harness import (Checks, Server, free_port, http_request, new_user, run_cli, store_kind)
 
@@ -177,8 +179,31 @@ def test_database_url_environment():
 
 
 def test_log_level_and_threads_flags_accepted():
+    """--threads N serves with a pool of N threads; without it every
+    connection gets a thread of its own (and 24 connections opened together
+    are all answered while all of them stay open)."""
     with Server(args=["--log-level", "debug", "--threads", "3"]) as s:
         assert s.get("/health").status == 200
+        assert "with a pool of 3 threads" in s.log_text(), s.log_tail()
     with Server(args=["--log-level", "warn", "--threads", "1"]) as s:
         new_user(s)
         assert s.get("/health").status == 200
+    with Server(args=["--log-level", "info"]) as s:
+        assert "with a thread per connection" in s.log_text(), s.log_tail()
+        conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=10) for _ in range(24)]
+
+        def twice(c):
+            out = []
+            for _ in range(2):
+                c.request("GET", "/health")
+                r = c.getresponse()
+                r.read()
+                out.append(r.status)
+            return out
+        try:
+            with ThreadPoolExecutor(max_workers=24) as pool:
+                results = list(pool.map(twice, conns))
+        finally:
+            for c in conns:
+                c.close()
+        assert results == [[200, 200]] * 24, results
