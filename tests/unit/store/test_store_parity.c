@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,88 @@ static void scenario_jobs(fixture *f)
     note_version(f, "after reminders u1", U1);
 }
 
+/*
+ * store_write from many threads at once (on SQLite they are combined into
+ * shared transactions): every write that returns STORE_OK is kept, and
+ * every one that fails — by its own choice after writing, or because a
+ * statement of it failed — leaves nothing, without disturbing the writes
+ * it shared a transaction with.
+ */
+#define WRITERS 12
+#define WRITES 25
+
+typedef struct write_work {
+    char hash[32];
+    int n;
+} write_work;
+
+static store_rc write_session(store_conn *c, void *ctx)
+{
+    write_work *w = ctx;
+    store_session s = {w->hash, U1, "csrf", T0, T0 + 1000};
+    store_rc rc = store_session_insert(c, &s);
+    if (rc == STORE_OK && w->n % 3 == 2)
+        return STORE_ERROR; /* changes its mind after writing */
+    return rc;              /* the n % 5 == 4 ones share one hash: all but one conflict */
+}
+
+typedef struct writer_thread {
+    store *s;
+    int t;
+    store_rc rc[WRITES];
+} writer_thread;
+
+static void *writer_main(void *arg)
+{
+    writer_thread *wt = arg;
+    store_conn *c = store_conn_get(wt->s);
+    for (int n = 0; n < WRITES; n++) {
+        write_work w = {.n = n};
+        if (n % 5 == 4)
+            snprintf(w.hash, sizeof(w.hash), "shared");
+        else
+            snprintf(w.hash, sizeof(w.hash), "w-%d-%d", wt->t, n);
+        wt->rc[n] = c ? store_write(c, write_session, &w) : STORE_UNAVAILABLE;
+    }
+    return NULL;
+}
+
+static void scenario_concurrent_writes(fixture *f)
+{
+    writer_thread wt[WRITERS];
+    pthread_t th[WRITERS];
+    for (int t = 0; t < WRITERS; t++) {
+        wt[t] = (writer_thread){.s = f->s, .t = t};
+        assert_int_equal(pthread_create(&th[t], NULL, writer_main, &wt[t]), 0);
+    }
+    for (int t = 0; t < WRITERS; t++)
+        pthread_join(th[t], NULL);
+    int kept = 0, shared_kept = 0;
+    for (int t = 0; t < WRITERS; t++) {
+        for (int n = 0; n < WRITES; n++) {
+            store_rc rc = wt[t].rc[n];
+            if (n % 5 == 4 && n % 3 != 2) {
+                assert_true(rc == STORE_OK || rc == STORE_CONFLICT);
+                shared_kept += rc == STORE_OK;
+                continue;
+            }
+            if (n % 5 == 4)
+                continue; /* its hash may be taken (conflict) or not (undone) */
+            char hash[32];
+            snprintf(hash, sizeof(hash), "w-%d-%d", t, n);
+            store_session got;
+            store_rc want = n % 3 == 2 ? STORE_NOT_FOUND : STORE_OK;
+            assert_int_equal(rc, n % 3 == 2 ? STORE_ERROR : STORE_OK);
+            assert_int_equal(store_session_get(f->c, f->a, hash, T0, &got), want);
+            kept += want == STORE_OK;
+        }
+    }
+    store_session got;
+    assert_int_equal(shared_kept, 1);
+    assert_int_equal(store_session_get(f->c, f->a, "shared", T0, &got), STORE_OK);
+    note(f, "concurrent writes: %d kept, shared hash kept once", kept);
+}
+
 /* ---------------------------------------------------------------- running */
 
 static void run_all(const char *url, strbuf *log)
@@ -456,6 +539,7 @@ static void run_all(const char *url, strbuf *log)
     scenario_bookings(&f);
     scenario_reads(&f);
     scenario_idempotency(&f);
+    scenario_concurrent_writes(&f);
     if (store_supports_jobs(f.s))
         scenario_jobs(&f);
     arena_free(f.a);
