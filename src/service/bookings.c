@@ -204,10 +204,9 @@ static void make_row(arena *ar, outbox_row *r, const char *topic, const store_bo
     free(payload);
 }
 
-static store_rc insert_row(store_conn *c, const store_booking *b, const outbox_row *r,
-                           int64_t now)
+static store_outbox_row outbox_of(const store_booking *b, const outbox_row *r)
 {
-    return store_outbox_insert_at(c, r->event_id, r->topic, b->id, r->payload, r->at, now);
+    return (store_outbox_row){r->event_id, r->topic, b->id, r->payload, r->at};
 }
 
 static store_rc write_row(store_conn *c, arena *ar, const char *topic, const store_booking *b,
@@ -215,7 +214,8 @@ static store_rc write_row(store_conn *c, arena *ar, const char *topic, const sto
 {
     outbox_row r;
     make_row(ar, &r, topic, b, at, extra);
-    return insert_row(c, b, &r, now);
+    store_outbox_row row = outbox_of(b, &r);
+    return store_outbox_insert_many(c, &row, 1, now);
 }
 
 static store_rc write_event(store_conn *c, arena *ar, const char *topic, const store_booking *b,
@@ -263,9 +263,10 @@ static store_rc schedule_reminders(app *a, store_conn *c, arena *ar, const store
     store_rc rc = store_meeting_type_reminders_get(c, b->meeting_type_id, &m);
     outbox_row rows[MAX_REMINDER_ROWS];
     size_t n = rc == STORE_OK ? make_reminders(a, ar, &m, b, now, rows) : 0;
-    for (size_t i = 0; rc == STORE_OK && i < n; i++)
-        rc = insert_row(c, b, &rows[i], now);
-    return rc;
+    store_outbox_row out[MAX_REMINDER_ROWS];
+    for (size_t i = 0; i < n; i++)
+        out[i] = outbox_of(b, &rows[i]);
+    return rc == STORE_OK ? store_outbox_insert_many(c, out, n, now) : rc;
 }
 
 /* Pending reminders of a booking that moved or was cancelled are withdrawn. */
@@ -343,6 +344,7 @@ static void plan_create(app *a, arena *ar, const store_meeting_type *m, const bo
 
 /*
  * The slot check made before the write transaction, in one read snapshot,
+ * where write transactions run one at a time (store_serial_writes),
  * with the schedule versions of every user it depends on (the meeting
  * type's owner and hosts: their bookings, rules, overrides, zones and
  * meeting types all bump them). If the versions are unchanged inside the
@@ -441,12 +443,15 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     out->booking = *b;
     int64_t now = b->created_at;
     rc = store_booking_insert(c, b, make_holds(ar, m, b->start_time, hosts, nhosts), nhosts);
-    if (rc == STORE_OK)
-        rc = insert_row(c, b, &p->created, now);
     if (rc == STORE_OK && p->sealed_token)
         rc = store_booking_secret_put(c, b->id, p->sealed_token, now);
-    for (size_t i = 0; rc == STORE_OK && i < p->nreminders; i++)
-        rc = insert_row(c, b, &p->reminders[i], now);
+    store_outbox_row rows[1 + MAX_REMINDER_ROWS];
+    size_t nrows = 0;
+    rows[nrows++] = outbox_of(b, &p->created);
+    for (size_t i = 0; i < p->nreminders; i++)
+        rows[nrows++] = outbox_of(b, &p->reminders[i]);
+    if (rc == STORE_OK)
+        rc = store_outbox_insert_many(c, rows, nrows, now);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
@@ -495,8 +500,8 @@ svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commi
     store_conn *c = svc_conn(a, e);
     if (!c)
         return e->rc;
-    precheck pc;
-    if (precheck_run(a, c, ar, &m, &plan.booking, &pc, e) != SVC_OK)
+    precheck pc = {0};
+    if (store_serial_writes(a->store) && precheck_run(a, c, ar, &m, &plan.booking, &pc, e) != SVC_OK)
         return e->rc;
     create_work w = {a, ar, &m, &plan, &pc, hook, hook_ctx, out, e, false};
     store_rc rc = store_write(c, create_write, &w);

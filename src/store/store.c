@@ -368,6 +368,11 @@ store_rc store_schedule_version(store_conn *c, const char *user_id, int64_t *ver
     return c->ops->schedule_version(c, user_id, version);
 }
 
+bool store_serial_writes(const store *s)
+{
+    return s->ops->serial_writes;
+}
+
 /* ---- jobs and notifications ---- */
 
 bool store_supports_jobs(const store *s)
@@ -393,6 +398,20 @@ store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char 
 {
     return JOBS_OP(c, outbox_insert_at, event_id, topic, aggregate_id, payload_json,
                    available_at, now);
+}
+
+store_rc store_outbox_insert_many(store_conn *c, const store_outbox_row *rows, size_t n,
+                                  int64_t now)
+{
+    if (n == 0)
+        return STORE_OK;
+    if (c->ops->outbox_insert_many)
+        return c->ops->outbox_insert_many(c, rows, n, now);
+    store_rc rc = STORE_OK;
+    for (size_t i = 0; rc == STORE_OK && i < n; i++)
+        rc = store_outbox_insert_at(c, rows[i].event_id, rows[i].topic, rows[i].aggregate_id,
+                                    rows[i].payload_json, rows[i].available_at, now);
+    return rc;
 }
 
 store_rc store_outbox_claim(store_conn *c, arena *a, int64_t now, int64_t lease_until, int limit,

@@ -340,6 +340,14 @@ typedef struct store_outbox_settlement {
     int64_t now;
 } store_outbox_settlement;
 
+/*
+ * True when the backend runs one write transaction at a time (SQLite):
+ * reads done before a write instead of inside it then shorten the one
+ * queue every write waits in. Otherwise (PostgreSQL: writers of different
+ * hosts run side by side) reading twice only adds work.
+ */
+bool store_serial_writes(const store *s);
+
 /* True when the backend implements every jobs and notification op below
  * (a backend being written may not yet; callers then skip that work). */
 bool store_supports_jobs(const store *s);
@@ -348,6 +356,18 @@ bool store_supports_jobs(const store *s);
 store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char *topic,
                                 const char *aggregate_id, const char *payload_json,
                                 int64_t available_at, int64_t now);
+
+typedef struct store_outbox_row {
+    const char *event_id;
+    const char *topic;
+    const char *aggregate_id;
+    const char *payload_json;
+    int64_t available_at;
+} store_outbox_row;
+
+/* store_outbox_insert_at for n rows at once (one statement where the backend can). */
+store_rc store_outbox_insert_many(store_conn *c, const store_outbox_row *rows, size_t n,
+                                  int64_t now);
 
 /*
  * Claims up to `limit` due rows, earliest available_at first (then id):

@@ -19,6 +19,7 @@ struct store_conn {
 
 struct store_ops {
     const char *name;
+    bool serial_writes; /* one write transaction at a time in all (store_serial_writes) */
     /* url is the whole configured URL. */
     store_rc (*open)(const char *url, void **backend, char *err, size_t errsize);
     void (*close)(void *backend);
@@ -92,6 +93,9 @@ struct store_ops {
     store_rc (*idem_release)(store_conn *c, const char *scope, const char *key);
 
     /* Jobs and notifications (store.h "jobs"); NULL until a backend has them. */
+    /* Optional: else store_outbox_insert_many inserts one row at a time. */
+    store_rc (*outbox_insert_many)(store_conn *c, const store_outbox_row *rows, size_t n,
+                                   int64_t now);
     store_rc (*outbox_insert_at)(store_conn *c, const char *event_id, const char *topic,
                                  const char *aggregate_id, const char *payload_json,
                                  int64_t available_at, int64_t now);

@@ -39,6 +39,41 @@ store_rc pg_outbox_insert_at(store_conn *base, const char *event_id, const char 
                    &p, NULL, "outbox insert at");
 }
 
+/* One statement for all the rows: a booking writes three or more. */
+store_rc pg_outbox_insert_many(store_conn *base, const store_outbox_row *rows, size_t n,
+                               int64_t now)
+{
+    pg_params p;
+    pg_params_init(&p);
+    strbuf *ids = pg_p_array_begin(&p), *topics = pg_p_array_begin(&p);
+    strbuf *aggs = pg_p_array_begin(&p), *payloads = pg_p_array_begin(&p);
+    strbuf *due = pg_p_array_begin(&p);
+    for (size_t i = 0; i < n; i++) {
+        pg_array_text(ids, rows[i].event_id);
+        pg_array_text(topics, rows[i].topic);
+        pg_array_text(aggs, rows[i].aggregate_id);
+        pg_array_text(payloads, rows[i].payload_json);
+        pg_array_int(due, rows[i].available_at);
+    }
+    pg_p_array_end(&p, ids);
+    pg_p_array_end(&p, topics);
+    pg_p_array_end(&p, aggs);
+    pg_p_array_end(&p, payloads);
+    pg_p_array_end(&p, due);
+    pg_p_time(&p, now);
+    store_rc r = pg_exec((pg_conn *)base, PS_OB_INSERT_MANY,
+                         "INSERT INTO outbox (event_id, topic, aggregate_id, payload,"
+                         " available_at, created_at, updated_at)"
+                         " SELECT r.id, r.topic, r.agg, r.payload::jsonb, to_timestamp(r.due),"
+                         " to_timestamp($6), to_timestamp($6)"
+                         " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                         " $5::bigint[]) WITH ORDINALITY AS r(id, topic, agg, payload, due, n)"
+                         " ORDER BY r.n",
+                         &p, NULL, "outbox insert many");
+    pg_params_release(&p);
+    return r;
+}
+
 /* The rows of an outbox query as an arena array (empty on NOT_FOUND). */
 static store_rc read_jobs(store_rc r, PGresult *res, arena *a, store_outbox_job **out,
                           size_t *count)

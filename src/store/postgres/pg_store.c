@@ -443,6 +443,7 @@ const store_ops store_postgres_ops = {
     .idem_release = pg_idem_release,
     .schedule_version = pg_schedule_version,
     .outbox_insert_at = pg_outbox_insert_at,
+    .outbox_insert_many = pg_outbox_insert_many,
     .outbox_claim = pg_outbox_claim,
     .outbox_settle = pg_outbox_settle,
     .outbox_next_due = pg_outbox_next_due,

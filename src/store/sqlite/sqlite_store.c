@@ -626,6 +626,7 @@ static store_rc sq_session_delete_user(store_conn *base, const char *user_id, co
 
 const store_ops store_sqlite_ops = {
     .name = "sqlite",
+    .serial_writes = true,
     .open = sq_open,
     .close = sq_close,
     .migrate = sq_migrate,
