@@ -391,6 +391,7 @@ static void run_batch(sq_conn *c, sq_write_req *batch, uint64_t *seq)
 {
     *seq = 0;
     store_rc rc = sq_begin(&c->base, true);
+    bool kept = false;
     for (sq_write_req *r = batch; r; r = r->next) {
         if (rc != STORE_OK) {
             r->rc = rc;
@@ -411,14 +412,15 @@ static void run_batch(sq_conn *c, sq_write_req *batch, uint64_t *seq)
         if (r->rc != STORE_OK)
             sq_exec_stmt(c, sq_stmt(c, ST_BATCH_ROLLBACK_TO, "ROLLBACK TO w"), "rollback to");
         sq_exec_stmt(c, sq_stmt(c, ST_BATCH_RELEASE, "RELEASE w"), "release");
+        kept |= r->rc == STORE_OK;
     }
-    if (rc == STORE_OK) {
+    if (rc == STORE_OK && kept) {
         rc = commit_unflushed(c, seq);
         for (sq_write_req *k = batch; rc != STORE_OK && k; k = k->next)
             if (k->rc == STORE_OK)
                 k->rc = rc;
     } else if (c->holds_write_lock) {
-        sq_rollback(&c->base);
+        sq_rollback(&c->base); /* nothing to keep: no commit, no flush to wait for */
     }
 }
 
