@@ -442,16 +442,15 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     b->host_user_id = (char *)hosts[0];
     out->booking = *b;
     int64_t now = b->created_at;
-    rc = store_booking_insert(c, b, make_holds(ar, m, b->start_time, hosts, nhosts), nhosts);
-    if (rc == STORE_OK && p->sealed_token)
-        rc = store_booking_secret_put(c, b->id, p->sealed_token, now);
     store_outbox_row rows[1 + MAX_REMINDER_ROWS];
     size_t nrows = 0;
-    rows[nrows++] = outbox_of(b, &p->created);
-    for (size_t i = 0; i < p->nreminders; i++)
-        rows[nrows++] = outbox_of(b, &p->reminders[i]);
-    if (rc == STORE_OK)
-        rc = store_outbox_insert_many(c, rows, nrows, now);
+    if (store_supports_jobs(a->store)) {
+        rows[nrows++] = outbox_of(b, &p->created);
+        for (size_t i = 0; i < p->nreminders; i++)
+            rows[nrows++] = outbox_of(b, &p->reminders[i]);
+    }
+    rc = store_booking_create(c, b, make_holds(ar, m, b->start_time, hosts, nhosts), nhosts,
+                              p->sealed_token, rows, nrows, now);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 

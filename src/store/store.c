@@ -400,6 +400,20 @@ store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char 
                    available_at, now);
 }
 
+store_rc store_booking_create(store_conn *c, const store_booking *b,
+                              const store_booking_host *hosts, size_t nhosts, const char *sealed,
+                              const store_outbox_row *rows, size_t nrows, int64_t now)
+{
+    if (c->ops->booking_create)
+        return c->ops->booking_create(c, b, hosts, nhosts, sealed, rows, nrows, now);
+    store_rc rc = store_booking_insert(c, b, hosts, nhosts);
+    if (rc == STORE_OK && sealed)
+        rc = store_booking_secret_put(c, b->id, sealed, now);
+    if (rc == STORE_OK)
+        rc = store_outbox_insert_many(c, rows, nrows, now);
+    return rc;
+}
+
 store_rc store_outbox_insert_many(store_conn *c, const store_outbox_row *rows, size_t n,
                                   int64_t now)
 {

@@ -370,6 +370,16 @@ store_rc store_outbox_insert_many(store_conn *c, const store_outbox_row *rows, s
                                   int64_t now);
 
 /*
+ * A new booking with all it writes: store_booking_insert, then its sealed
+ * manage token (store_booking_secret_put; none when sealed is NULL) and
+ * its outbox rows (store_outbox_insert_many), in one statement where the
+ * backend can. STORE_CONFLICT as store_booking_insert.
+ */
+store_rc store_booking_create(store_conn *c, const store_booking *b,
+                              const store_booking_host *hosts, size_t nhosts, const char *sealed,
+                              const store_outbox_row *rows, size_t nrows, int64_t now);
+
+/*
  * Claims up to `limit` due rows, earliest available_at first (then id):
  * pending rows with available_at <= now, and processing rows whose
  * lease_until <= now (their worker died or stalled). Each claimed row

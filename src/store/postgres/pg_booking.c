@@ -40,45 +40,95 @@ static void add_holds(pg_params *p, const store_booking_host *hosts, size_t n, b
         pg_p_array_end(p, counts);
 }
 
+/* $1..$22: the booking's row and its holds, for BK_ROW and BK_HOLDS. */
+static void booking_params(pg_params *p, const store_booking *b, const store_booking_host *hosts,
+                           size_t nhosts)
+{
+    pg_p_uuid(p, b->id);
+    pg_p_uuid(p, b->meeting_type_id);
+    pg_p_uuid(p, b->host_user_id);
+    pg_p_text(p, b->invitee_name);
+    pg_p_text(p, b->invitee_email);
+    pg_p_text(p, b->invitee_timezone);
+    pg_p_time(p, b->start_time);
+    pg_p_time(p, b->end_time);
+    pg_p_text(p, b->status);
+    pg_p_text(p, b->notes);
+    pg_p_text(p, b->answers_json);
+    pg_p_text(p, b->cancellation_reason);
+    pg_p_text(p, b->manage_token_hash);
+    pg_p_int(p, b->version);
+    pg_p_time(p, b->created_at);
+    pg_p_time(p, b->updated_at);
+    add_holds(p, hosts, nhosts, true);
+    pg_p_text(p, b->invitee_locale ? b->invitee_locale : "en-US");
+}
+
+#define BK_ROW                                                                                \
+    "b AS (INSERT INTO bookings (id, meeting_type_id, host_user_id,"                          \
+    " invitee_name, invitee_email, invitee_timezone, start_time, end_time,"                   \
+    " status, notes, answers, cancellation_reason, manage_token_hash, version,"               \
+    " created_at, updated_at, invitee_locale) VALUES ($1::uuid, $2::uuid,"                    \
+    " $3::uuid, $4, $5, $6, to_timestamp($7), to_timestamp($8), $9, $10,"                     \
+    " $11::jsonb, $12, $13, $14, to_timestamp($15), to_timestamp($16), $22)"                  \
+    " RETURNING id, meeting_type_id, start_time, end_time)"
+#define BK_HOLDS                                                                              \
+    "INSERT INTO booking_hosts (booking_id, host_user_id, meeting_type_id,"                   \
+    " start_time, end_time, busy_start, busy_end, group_key, seats)"                          \
+    " SELECT b.id, h.host, b.meeting_type_id, b.start_time, b.end_time,"                      \
+    " to_timestamp(h.bs), to_timestamp(h.be), h.gk, h.seats FROM b,"                          \
+    " unnest($17::uuid[], $18::bigint[], $19::bigint[], $20::text[],"                         \
+    " $21::int[]) WITH ORDINALITY AS h(host, bs, be, gk, seats, n)"                           \
+    " ORDER BY h.n"
+
 store_rc pg_booking_insert(store_conn *base, const store_booking *b,
                            const store_booking_host *hosts, size_t nhosts)
 {
     pg_params p;
     pg_params_init(&p);
-    pg_p_uuid(&p, b->id);
-    pg_p_uuid(&p, b->meeting_type_id);
-    pg_p_uuid(&p, b->host_user_id);
-    pg_p_text(&p, b->invitee_name);
-    pg_p_text(&p, b->invitee_email);
-    pg_p_text(&p, b->invitee_timezone);
-    pg_p_time(&p, b->start_time);
-    pg_p_time(&p, b->end_time);
-    pg_p_text(&p, b->status);
-    pg_p_text(&p, b->notes);
-    pg_p_text(&p, b->answers_json);
-    pg_p_text(&p, b->cancellation_reason);
-    pg_p_text(&p, b->manage_token_hash);
-    pg_p_int(&p, b->version);
-    pg_p_time(&p, b->created_at);
-    pg_p_time(&p, b->updated_at);
-    add_holds(&p, hosts, nhosts, true);
-    pg_p_text(&p, b->invitee_locale ? b->invitee_locale : "en-US");
-    store_rc r = pg_exec((pg_conn *)base, PS_BK_INSERT,
-                         "WITH b AS (INSERT INTO bookings (id, meeting_type_id, host_user_id,"
-                         " invitee_name, invitee_email, invitee_timezone, start_time, end_time,"
-                         " status, notes, answers, cancellation_reason, manage_token_hash, version,"
-                         " created_at, updated_at, invitee_locale) VALUES ($1::uuid, $2::uuid,"
-                         " $3::uuid, $4, $5, $6, to_timestamp($7), to_timestamp($8), $9, $10,"
-                         " $11::jsonb, $12, $13, $14, to_timestamp($15), to_timestamp($16), $22)"
-                         " RETURNING id, meeting_type_id, start_time, end_time)"
-                         " INSERT INTO booking_hosts (booking_id, host_user_id, meeting_type_id,"
-                         " start_time, end_time, busy_start, busy_end, group_key, seats)"
-                         " SELECT b.id, h.host, b.meeting_type_id, b.start_time, b.end_time,"
-                         " to_timestamp(h.bs), to_timestamp(h.be), h.gk, h.seats FROM b,"
-                         " unnest($17::uuid[], $18::bigint[], $19::bigint[], $20::text[],"
-                         " $21::int[]) WITH ORDINALITY AS h(host, bs, be, gk, seats, n)"
-                         " ORDER BY h.n",
-                         &p, NULL, "booking insert");
+    booking_params(&p, b, hosts, nhosts);
+    store_rc r = pg_exec((pg_conn *)base, PS_BK_INSERT, "WITH " BK_ROW " " BK_HOLDS, &p, NULL,
+                         "booking insert");
+    pg_params_release(&p);
+    return r;
+}
+
+/* One statement: each round trip costs PostgreSQL more than most of these inserts. */
+store_rc pg_booking_create(store_conn *base, const store_booking *b,
+                           const store_booking_host *hosts, size_t nhosts, const char *sealed,
+                           const store_outbox_row *rows, size_t nrows, int64_t now)
+{
+    pg_params p;
+    pg_params_init(&p);
+    booking_params(&p, b, hosts, nhosts);
+    pg_p_text(&p, sealed);
+    strbuf *ids = pg_p_array_begin(&p), *topics = pg_p_array_begin(&p);
+    strbuf *aggs = pg_p_array_begin(&p), *payloads = pg_p_array_begin(&p);
+    strbuf *due = pg_p_array_begin(&p);
+    for (size_t i = 0; i < nrows; i++) {
+        pg_array_text(ids, rows[i].event_id);
+        pg_array_text(topics, rows[i].topic);
+        pg_array_text(aggs, rows[i].aggregate_id);
+        pg_array_text(payloads, rows[i].payload_json);
+        pg_array_int(due, rows[i].available_at);
+    }
+    pg_p_array_end(&p, ids);
+    pg_p_array_end(&p, topics);
+    pg_p_array_end(&p, aggs);
+    pg_p_array_end(&p, payloads);
+    pg_p_array_end(&p, due);
+    pg_p_time(&p, now);
+    store_rc r = pg_exec(
+        (pg_conn *)base, PS_BK_CREATE,
+        "WITH " BK_ROW ", h AS (" BK_HOLDS " RETURNING 1),"
+        " s AS (INSERT INTO booking_secrets (booking_id, sealed_manage_token, created_at)"
+        " SELECT b.id, $23, to_timestamp($29) FROM b WHERE $23::text IS NOT NULL RETURNING 1)"
+        " INSERT INTO outbox (event_id, topic, aggregate_id, payload, available_at, created_at,"
+        " updated_at) SELECT r.id, r.topic, r.agg, r.payload::jsonb, to_timestamp(r.due),"
+        " to_timestamp($29), to_timestamp($29) FROM b, unnest($24::text[], $25::text[],"
+        " $26::text[], $27::text[], $28::bigint[]) WITH ORDINALITY"
+        " AS r(id, topic, agg, payload, due, n) ORDER BY r.n",
+        &p, NULL, "booking create");
     pg_params_release(&p);
     return r;
 }

@@ -429,6 +429,7 @@ const store_ops store_postgres_ops = {
     .override_delete = pg_override_delete,
     .busy_get = pg_busy_get,
     .booking_insert = pg_booking_insert,
+    .booking_create = pg_booking_create,
     .booking_get = pg_booking_get,
     .booking_find_standing = pg_booking_find_standing,
     .booking_is_host = pg_booking_is_host,

@@ -24,8 +24,8 @@
 #include "base/strbuf.h"
 #include "store/store_internal.h"
 
-#define PG_MAX_PARAMS 24
-#define PG_MAX_ARRAYS 6
+#define PG_MAX_PARAMS 32
+#define PG_MAX_ARRAYS 12
 #define PG_TX_HOSTS 16   /* hosts whose writer lock this transaction remembers */
 #define PG_UUID_LEN 36
 
@@ -39,7 +39,7 @@ enum {
     PS_RULES_GET, PS_RULES_DELETE, PS_RULES_INSERT,
     PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT,
     PS_BUSY_GET, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
-    PS_BK_INSERT, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST, PS_BK_HOSTS,
+    PS_BK_INSERT, PS_BK_CREATE, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST, PS_BK_HOSTS,
     PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT,
     PS_IDEM_GET, PS_IDEM_CLAIM, PS_IDEM_FINISH, PS_IDEM_RELEASE,
     PS_OB_INSERT_AT, PS_OB_INSERT_MANY, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE, PS_OB_WITHDRAW, PS_OB_LIST,
@@ -190,6 +190,9 @@ store_rc pg_schedule_version(store_conn *c, const char *user_id, int64_t *versio
 /* Implemented in pg_booking.c. */
 store_rc pg_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
                            size_t nhosts);
+store_rc pg_booking_create(store_conn *c, const store_booking *b, const store_booking_host *hosts,
+                           size_t nhosts, const char *sealed, const store_outbox_row *rows,
+                           size_t nrows, int64_t now);
 store_rc pg_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
 store_rc pg_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
                                   int64_t start, const char *email, store_booking *out);
