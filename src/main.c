@@ -54,7 +54,7 @@ static void usage(FILE *out)
             "  --database-url URL      CALENDULA_DATABASE_URL  default sqlite:DATA_DIR/calendula.db\n"
             "  --secret-key HEX        CALENDULA_SECRET_KEY    default: generated into DATA_DIR/secret.key\n"
             "  --log-level LEVEL       CALENDULA_LOG_LEVEL     debug, info, warn, error (default info)\n"
-            "  --threads N             CALENDULA_THREADS       serve with a pool of N HTTP threads (default: a thread per connection)\n"
+            "  --threads N             CALENDULA_THREADS       a pool of N HTTP threads (default: one per connection)\n"
             "  --public-url URL        CALENDULA_PUBLIC_URL    base URL for links (default http://LISTEN)\n"
             "  --fake-now RFC3339      CALENDULA_FAKE_NOW      start the clock at this instant (tests, demos)\n"
             "  --web-dir DIR           CALENDULA_WEB_DIR       built web app (default web/dist if present)\n"

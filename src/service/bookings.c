@@ -500,7 +500,8 @@ svc_rc bookings_create(app *a, arena *ar, const booking_input *in, booking_commi
     if (!c)
         return e->rc;
     precheck pc = {0};
-    if (store_serial_writes(a->store) && precheck_run(a, c, ar, &m, &plan.booking, &pc, e) != SVC_OK)
+    if (store_serial_writes(a->store) &&
+        precheck_run(a, c, ar, &m, &plan.booking, &pc, e) != SVC_OK)
         return e->rc;
     create_work w = {a, ar, &m, &plan, &pc, hook, hook_ctx, out, e, false};
     store_rc rc = store_write(c, create_write, &w);

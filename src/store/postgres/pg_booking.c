@@ -102,21 +102,7 @@ store_rc pg_booking_create(store_conn *base, const store_booking *b,
     pg_params_init(&p);
     booking_params(&p, b, hosts, nhosts);
     pg_p_text(&p, sealed);
-    strbuf *ids = pg_p_array_begin(&p), *topics = pg_p_array_begin(&p);
-    strbuf *aggs = pg_p_array_begin(&p), *payloads = pg_p_array_begin(&p);
-    strbuf *due = pg_p_array_begin(&p);
-    for (size_t i = 0; i < nrows; i++) {
-        pg_array_text(ids, rows[i].event_id);
-        pg_array_text(topics, rows[i].topic);
-        pg_array_text(aggs, rows[i].aggregate_id);
-        pg_array_text(payloads, rows[i].payload_json);
-        pg_array_int(due, rows[i].available_at);
-    }
-    pg_p_array_end(&p, ids);
-    pg_p_array_end(&p, topics);
-    pg_p_array_end(&p, aggs);
-    pg_p_array_end(&p, payloads);
-    pg_p_array_end(&p, due);
+    pg_p_outbox_rows(&p, rows, nrows);
     pg_p_time(&p, now);
     store_rc r = pg_exec(
         (pg_conn *)base, PS_BK_CREATE,

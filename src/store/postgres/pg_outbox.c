@@ -39,15 +39,11 @@ store_rc pg_outbox_insert_at(store_conn *base, const char *event_id, const char 
                    &p, NULL, "outbox insert at");
 }
 
-/* One statement for all the rows: a booking writes three or more. */
-store_rc pg_outbox_insert_many(store_conn *base, const store_outbox_row *rows, size_t n,
-                               int64_t now)
+void pg_p_outbox_rows(pg_params *p, const store_outbox_row *rows, size_t n)
 {
-    pg_params p;
-    pg_params_init(&p);
-    strbuf *ids = pg_p_array_begin(&p), *topics = pg_p_array_begin(&p);
-    strbuf *aggs = pg_p_array_begin(&p), *payloads = pg_p_array_begin(&p);
-    strbuf *due = pg_p_array_begin(&p);
+    strbuf *ids = pg_p_array_begin(p), *topics = pg_p_array_begin(p);
+    strbuf *aggs = pg_p_array_begin(p), *payloads = pg_p_array_begin(p);
+    strbuf *due = pg_p_array_begin(p);
     for (size_t i = 0; i < n; i++) {
         pg_array_text(ids, rows[i].event_id);
         pg_array_text(topics, rows[i].topic);
@@ -55,11 +51,20 @@ store_rc pg_outbox_insert_many(store_conn *base, const store_outbox_row *rows, s
         pg_array_text(payloads, rows[i].payload_json);
         pg_array_int(due, rows[i].available_at);
     }
-    pg_p_array_end(&p, ids);
-    pg_p_array_end(&p, topics);
-    pg_p_array_end(&p, aggs);
-    pg_p_array_end(&p, payloads);
-    pg_p_array_end(&p, due);
+    pg_p_array_end(p, ids);
+    pg_p_array_end(p, topics);
+    pg_p_array_end(p, aggs);
+    pg_p_array_end(p, payloads);
+    pg_p_array_end(p, due);
+}
+
+/* One statement for all the rows: a booking writes three or more. */
+store_rc pg_outbox_insert_many(store_conn *base, const store_outbox_row *rows, size_t n,
+                               int64_t now)
+{
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_outbox_rows(&p, rows, n);
     pg_p_time(&p, now);
     store_rc r = pg_exec((pg_conn *)base, PS_OB_INSERT_MANY,
                          "INSERT INTO outbox (event_id, topic, aggregate_id, payload,"

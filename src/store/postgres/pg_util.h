@@ -39,10 +39,12 @@ enum {
     PS_RULES_GET, PS_RULES_DELETE, PS_RULES_INSERT,
     PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT,
     PS_BUSY_GET, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
-    PS_BK_INSERT, PS_BK_CREATE, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST, PS_BK_HOSTS,
+    PS_BK_INSERT, PS_BK_CREATE, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST,
+    PS_BK_HOSTS,
     PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT,
     PS_IDEM_GET, PS_IDEM_CLAIM, PS_IDEM_FINISH, PS_IDEM_RELEASE,
-    PS_OB_INSERT_AT, PS_OB_INSERT_MANY, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE, PS_OB_WITHDRAW, PS_OB_LIST,
+    PS_OB_INSERT_AT, PS_OB_INSERT_MANY, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE,
+    PS_OB_WITHDRAW, PS_OB_LIST,
     PS_OB_REQUEUE_ONE, PS_OB_REQUEUE_DEAD, PS_OB_PURGE_DEAD, PS_OB_PURGE_DONE, PS_EMAIL_RECORD, PS_EMAIL_WAS_SENT,
     PS_SECRET_PUT, PS_SECRET_GET, PS_MT_REMINDERS_GET, PS_MT_REMINDERS_PUT,
     PS_COUNT
@@ -217,6 +219,8 @@ store_rc pg_idem_release(store_conn *c, const char *scope, const char *key);
 /* Implemented in pg_outbox.c. */
 store_rc pg_outbox_insert_many(store_conn *c, const store_outbox_row *rows, size_t n,
                                int64_t now);
+/* Five array parameters (event ids, topics, aggregates, payloads, due times) for unnest. */
+void pg_p_outbox_rows(pg_params *p, const store_outbox_row *rows, size_t n);
 store_rc pg_outbox_insert_at(store_conn *c, const char *event_id, const char *topic,
                              const char *aggregate_id, const char *payload_json,
                              int64_t available_at, int64_t now);
