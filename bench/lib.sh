@@ -2,7 +2,8 @@
 # on a throwaway PostgreSQL, clean-up. Source it after `set -euo pipefail`
 # and `cd` to the repository root; it sets T (a temp folder) and a trap.
 #   STORE=sqlite (default) | postgres    which store the server uses
-#   THREADS=N                            --threads for the server
+#   THREADS=N                            --threads N: a pool of N HTTP threads
+#                                        (default: a thread per connection)
 #   JOB_WORKERS=N                        --job-workers (0: the server sends no
 #                                        email itself; outbox rows still written)
 T=$(mktemp -d)
