@@ -127,8 +127,21 @@ static bool writer_ready(sq_backend *b)
 
 /* ---------------------------------------------------------------- lifecycle */
 
+/*
+ * SQLite counts its memory use under one process-wide mutex by default:
+ * every allocation of every connection takes it. Nothing here reads the
+ * counts. (Must run before SQLite initialises; later it is refused and
+ * changes nothing.)
+ */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static store_rc sq_open(const char *url, void **backend, char *err, size_t errsize)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     const char *path = url + strlen("sqlite:");
     if (!*path) {
         snprintf(err, errsize, "sqlite: URL has no file path");
