@@ -1,5 +1,6 @@
 /*
- * server.h — the HTTP server: libmicrohttpd with an epoll thread pool.
+ * server.h — the HTTP server: libmicrohttpd, a thread per connection (or
+ * an epoll thread pool with --threads N).
  *
  * Requests are answered only once fully received (keeps keep-alive
  * working). Bodies over HTTP_BODY_MAX get 413 and are discarded. Every

@@ -6,7 +6,9 @@
  * write transactions, taken with the write lock: its cache stays warm
  * because nothing else here writes. Writers use BEGIN IMMEDIATE so the
  * file lock is taken up front and waits in the busy handler (another
- * process) instead of failing on upgrade.
+ * process) instead of failing on upgrade. Work handed to store_write
+ * (bookings) is combined: several callers' writes in one transaction
+ * (sq_write, under "combined writes" below).
  *
  * Checkpoints are kept off the write path: the writer does not
  * auto-checkpoint; when a commit leaves the WAL at CHECKPOINT_FRAMES
