@@ -358,34 +358,8 @@ typedef struct precheck {
     slots_slot slot;
     const char **hosts;
     size_t nhosts;
-    const char **watch;
-    int64_t *versions;
-    size_t nwatch;
+    slot_watch watch;
 } precheck;
-
-static bool versions_read(store_conn *c, arena *ar, const store_meeting_type *m, precheck *pc)
-{
-    pc->watch = arena_calloc(ar, m->nhosts + 1, sizeof(char *));
-    pc->versions = arena_calloc(ar, m->nhosts + 1, sizeof(int64_t));
-    pc->watch[pc->nwatch++] = m->user_id;
-    for (size_t i = 0; i < m->nhosts; i++)
-        if (strcmp(m->host_ids[i], m->user_id) != 0)
-            pc->watch[pc->nwatch++] = m->host_ids[i];
-    for (size_t i = 0; i < pc->nwatch; i++)
-        if (store_schedule_version(c, pc->watch[i], &pc->versions[i]) != STORE_OK)
-            return false;
-    return true;
-}
-
-static bool versions_unchanged(store_conn *c, const precheck *pc)
-{
-    for (size_t i = 0; i < pc->nwatch; i++) {
-        int64_t v;
-        if (store_schedule_version(c, pc->watch[i], &v) != STORE_OK || v != pc->versions[i])
-            return false;
-    }
-    return true;
-}
 
 /*
  * Runs the check outside the write transaction. A time that is not free
@@ -401,7 +375,7 @@ static svc_rc precheck_run(app *a, store_conn *c, arena *ar, const store_meeting
         return SVC_OK;
     svc_rc rc = SVC_OK;
     store_booking standing;
-    if (versions_read(c, ar, m, pc) &&
+    if (slot_watch_read(c, ar, m, &pc->watch) == STORE_OK &&
         store_booking_find_standing(c, ar, m->id, b->start_time, b->invitee_email, &standing) ==
             STORE_NOT_FOUND) {
         if (slot_service_check(a, c, ar, m, b->start_time, NULL, &pc->slot, e) == SVC_OK)
@@ -432,7 +406,7 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     }
     if (rc != STORE_NOT_FOUND)
         return svc_store_fail(e, rc);
-    if (!pc->valid || !versions_unchanged(c, pc)) {
+    if (!pc->valid || !slot_watch_unchanged(c, &pc->watch)) {
         slots_slot slot;
         if (slot_service_check(a, c, ar, m, b->start_time, NULL, &slot, e) != SVC_OK)
             return e->rc;

@@ -18,15 +18,25 @@
 #include "domain/slots.h"
 #include "store/store.h"
 
+/*
+ * The schedule versions of a meeting type's owner and hosts. Every change
+ * to what the slot engine reads about a user bumps that user's version,
+ * so what was read in the same snapshot holds while these do
+ * (slot_watch_read, slot_watch_unchanged in slot_service.h).
+ */
+typedef struct slot_watch {
+    const char **ids; /* owner and hosts, each once */
+    int64_t *versions;
+    size_t n;
+} slot_watch;
+
 typedef struct slot_inputs {
     arena *arena; /* owns everything below */
     char *key;
     store_meeting_type mt;
     slots_host *hosts;
     const char *first_zone;
-    const char **watch_ids; /* owner and hosts */
-    int64_t *watch_versions;
-    size_t nwatch;
+    slot_watch watch;
     int refs;      /* guarded by the cache lock */
     bool detached; /* replaced or evicted: freed at the last release */
     int64_t last_used;

@@ -138,13 +138,26 @@ svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_
     return rc;
 }
 
-/* Reads the versions of every watched user; true when all still match. */
-static bool versions_match(store_conn *c, const slot_inputs *in)
+store_rc slot_watch_read(store_conn *c, arena *ar, const store_meeting_type *m, slot_watch *w)
 {
-    for (size_t i = 0; i < in->nwatch; i++) {
+    w->ids = arena_calloc(ar, m->nhosts + 1, sizeof(char *));
+    w->versions = arena_calloc(ar, m->nhosts + 1, sizeof(int64_t));
+    w->n = 0;
+    w->ids[w->n++] = m->user_id;
+    for (size_t i = 0; i < m->nhosts; i++)
+        if (strcmp(m->host_ids[i], m->user_id) != 0)
+            w->ids[w->n++] = m->host_ids[i];
+    store_rc rc = STORE_OK;
+    for (size_t i = 0; rc == STORE_OK && i < w->n; i++)
+        rc = store_schedule_version(c, w->ids[i], &w->versions[i]);
+    return rc;
+}
+
+bool slot_watch_unchanged(store_conn *c, const slot_watch *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
         int64_t v;
-        if (store_schedule_version(c, in->watch_ids[i], &v) != STORE_OK ||
-            v != in->watch_versions[i])
+        if (store_schedule_version(c, w->ids[i], &v) != STORE_OK || v != w->versions[i])
             return false;
     }
     return true;
@@ -160,15 +173,8 @@ static svc_rc load_inputs(store_conn *c, const char *type_id, int32_t first_day,
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
-    in->nwatch = in->mt.nhosts + 1;
-    in->watch_ids = arena_calloc(ar, in->nwatch, sizeof(char *));
-    in->watch_versions = arena_calloc(ar, in->nwatch, sizeof(int64_t));
-    in->watch_ids[0] = in->mt.user_id;
-    for (size_t i = 0; i < in->mt.nhosts; i++)
-        in->watch_ids[i + 1] = in->mt.host_ids[i];
-    for (size_t i = 0; i < in->nwatch; i++)
-        if ((rc = store_schedule_version(c, in->watch_ids[i], &in->watch_versions[i])) != STORE_OK)
-            return svc_store_fail(e, rc);
+    if ((rc = slot_watch_read(c, ar, &in->mt, &in->watch)) != STORE_OK)
+        return svc_store_fail(e, rc);
     return load_hosts(c, ar, &in->mt, NULL, first_day, last_day, &in->hosts, &in->first_zone, e);
 }
 
@@ -189,7 +195,7 @@ static svc_rc get_inputs(app *a, const char *type_id, int32_t first_day, int32_t
         slot_cache_release(a->slot_cache, in);
         return svc_store_fail(e, rc);
     }
-    if (in && versions_match(c, in)) {
+    if (in && slot_watch_unchanged(c, &in->watch)) {
         store_rollback(c);
         *out = in;
         return SVC_OK;

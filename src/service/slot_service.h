@@ -11,6 +11,7 @@
 
 #include "domain/slots.h"
 #include "service/service.h"
+#include "service/slot_cache.h"
 
 #define SLOTS_MAX_RANGE_DAYS 62
 
@@ -40,6 +41,12 @@ svc_rc slot_service_query(app *a, arena *ar, const slot_query *q, slot_answer *a
 svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
                           int64_t start, const char *exclude_booking, slots_slot *found,
                           svc_error *e);
+
+/* Reads the schedule versions of m's owner and hosts into w (allocated in ar). */
+store_rc slot_watch_read(store_conn *c, arena *ar, const store_meeting_type *m, slot_watch *w);
+
+/* True when every version in w still holds (false on a store error). */
+bool slot_watch_unchanged(store_conn *c, const slot_watch *w);
 
 /* Meeting type settings as the engine wants them. */
 void slot_service_meeting(const store_meeting_type *m, slots_meeting *out);
