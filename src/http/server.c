@@ -482,7 +482,7 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
         flags, opt->port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(opt->threads > 0 ? opt->threads : 0),
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)opt->threads, /* 0: no pool */
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),

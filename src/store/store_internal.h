@@ -70,6 +70,11 @@ struct store_ops {
                         store_busy **out, size_t *count);
     store_rc (*booking_insert)(store_conn *c, const store_booking *b,
                                const store_booking_host *hosts, size_t nhosts);
+    /* Optional: else store_booking_create makes its three calls. */
+    store_rc (*booking_create)(store_conn *c, const store_booking *b,
+                               const store_booking_host *hosts, size_t nhosts,
+                               const char *sealed, const store_outbox_row *rows, size_t nrows,
+                               int64_t now);
     store_rc (*booking_get)(store_conn *c, arena *a, const char *id, store_booking *out);
     store_rc (*booking_find_standing)(store_conn *c, arena *a, const char *meeting_type_id,
                                       int64_t start, const char *email, store_booking *out);
@@ -93,11 +98,6 @@ struct store_ops {
     store_rc (*idem_release)(store_conn *c, const char *scope, const char *key);
 
     /* Jobs and notifications (store.h "jobs"); NULL until a backend has them. */
-    /* Optional: else store_booking_create makes its three calls. */
-    store_rc (*booking_create)(store_conn *c, const store_booking *b,
-                               const store_booking_host *hosts, size_t nhosts,
-                               const char *sealed, const store_outbox_row *rows, size_t nrows,
-                               int64_t now);
     /* Optional: else store_outbox_insert_many inserts one row at a time. */
     store_rc (*outbox_insert_many)(store_conn *c, const store_outbox_row *rows, size_t n,
                                    int64_t now);
