@@ -32,7 +32,7 @@ print(",".join(load), api.meeting_type(api.host("paced"), minutes=5, slug="paced
 PY
 )
 machine_line
-echo "server threads: $([[ -n "${THREADS:-}" ]] && echo "a pool of $THREADS" || echo "one per connection"); $HOSTS hosts; wrk -t2 -c$CONNS -d$DUR, $RUNS runs"
+echo "server threads: $(server_threads); $HOSTS hosts; wrk -t2 -c$CONNS -d$DUR, $RUNS runs"
 if [[ -n "${PROFILE:-}" ]]; then perf record -F 2000 -g -p $SRV -o "$PROFILE" -- sleep 4 &>/dev/null & fi
 acked=0
 for i in $(seq "$RUNS"); do

@@ -68,7 +68,7 @@ nginx -c "$T/nginx.conf"
 sleep 0.3
 
 machine_line
-echo "server threads: $([[ -n "${THREADS:-}" ]] && echo "a pool of $THREADS" || echo "one per connection"); slots answer: $SIZE bytes, $(python3 -c "import json;print(len(json.load(open('$T/www.json'))['slots']))") slots; wrk -t2 -c$CONNS -d$DUR, $RUNS runs each"
+echo "server threads: $(server_threads); slots answer: $SIZE bytes, $(python3 -c "import json;print(len(json.load(open('$T/www.json'))['slots']))") slots; wrk -t2 -c$CONNS -d$DUR, $RUNS runs each"
 if [[ -n "${PROFILE:-}" ]]; then perf record -F 2000 -g -p $SRV -o "$PROFILE" -- sleep 4 &>/dev/null & fi
 for i in $(seq "$RUNS"); do
   for target in calendula nginx; do

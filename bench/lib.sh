@@ -20,6 +20,9 @@ trap bench_cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# How the server runs its HTTP threads, for the results' header.
+server_threads() { if [[ -n "${THREADS:-}" ]]; then echo "a pool of $THREADS"; else echo "one per connection"; fi; }
+
 machine_line() {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%F); store ${STORE:-sqlite}; job workers in the server: ${JOB_WORKERS:-default}"
 }
