@@ -40,11 +40,22 @@ void slot_service_meeting(const store_meeting_type *m, slots_meeting *out)
     };
 }
 
+/*
+ * What to load for a range of days: the bookings of the days (with the
+ * margin), or, when busy_to > busy_from, only those whose occupied time
+ * meets [busy_from, busy_to).
+ */
+typedef struct load_range {
+    int32_t first_day, last_day;
+    int64_t busy_from, busy_to;
+} load_range;
+
 /* Loads everything the engine needs about one host for the range. */
 static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const char *type_id,
-                        const char *exclude, int32_t first_day, int32_t last_day, slots_host *h,
+                        const char *exclude, const load_range *lr, slots_host *h,
                         const char **zone_name, svc_error *e)
 {
+    int32_t first_day = lr->first_day, last_day = lr->last_day;
     store_user u;
     store_rule *rules;
     store_override *ovr;
@@ -58,6 +69,10 @@ static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const cha
                                  &ovr, &novr);
     int64_t from = (int64_t)(first_day - MARGIN_DAYS) * DAY_SECONDS;
     int64_t to = (int64_t)(last_day + 1 + MARGIN_DAYS) * DAY_SECONDS;
+    if (lr->busy_to > lr->busy_from) {
+        from = lr->busy_from;
+        to = lr->busy_to;
+    }
     if (rc == STORE_OK)
         rc = store_busy_get(c, ar, host_id, from, to, type_id, exclude, &busy, &nbusy);
     if (rc != STORE_OK)
@@ -92,14 +107,14 @@ static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const cha
 
 /* Every host of m, in host order; *first_zone names the first host's zone. */
 static svc_rc load_hosts(store_conn *c, arena *ar, const store_meeting_type *m,
-                         const char *exclude, int32_t first_day, int32_t last_day,
-                         slots_host **out, const char **first_zone, svc_error *e)
+                         const char *exclude, const load_range *lr, slots_host **out,
+                         const char **first_zone, svc_error *e)
 {
     slots_host *hosts = arena_calloc(ar, m->nhosts + 1, sizeof(*hosts));
     for (size_t i = 0; i < m->nhosts; i++) {
         const char *zone_name = NULL;
-        if (load_host(c, ar, m->host_ids[i], m->id, exclude, first_day, last_day, &hosts[i],
-                      &zone_name, e) != SVC_OK)
+        if (load_host(c, ar, m->host_ids[i], m->id, exclude, lr, &hosts[i], &zone_name, e) !=
+            SVC_OK)
             return e->rc;
         if (i == 0)
             *first_zone = zone_name;
@@ -118,7 +133,18 @@ svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_
     int32_t day = (int32_t)(start >= 0 ? start / DAY_SECONDS : -((-start + DAY_SECONDS - 1) / DAY_SECONDS));
     slots_host *hosts;
     const char *first_zone = NULL;
-    if (load_hosts(c, ar, m, exclude_booking, day, day, &hosts, &first_zone, e) != SVC_OK)
+    /*
+     * Whether `start` is free depends only on the bookings whose occupied
+     * time meets the meeting's own (with its buffers) — unless there is a
+     * daily limit, which counts the whole day's. A host with hundreds of
+     * bookings around the day then costs a few rows, not all of them.
+     */
+    load_range lr = {day, day, 0, 0};
+    if (m->max_bookings_per_day == 0) {
+        lr.busy_from = start - (int64_t)m->buffer_before_minutes * 60;
+        lr.busy_to = start + (int64_t)(m->duration_minutes + m->buffer_after_minutes) * 60;
+    }
+    if (load_hosts(c, ar, m, exclude_booking, &lr, &hosts, &first_zone, e) != SVC_OK)
         return e->rc;
     slots_meeting meeting;
     slot_service_meeting(m, &meeting);
@@ -175,7 +201,8 @@ static svc_rc load_inputs(store_conn *c, const char *type_id, int32_t first_day,
         return svc_store_fail(e, rc);
     if ((rc = slot_watch_read(c, ar, &in->mt, &in->watch)) != STORE_OK)
         return svc_store_fail(e, rc);
-    return load_hosts(c, ar, &in->mt, NULL, first_day, last_day, &in->hosts, &in->first_zone, e);
+    load_range lr = {first_day, last_day, 0, 0};
+    return load_hosts(c, ar, &in->mt, NULL, &lr, &in->hosts, &in->first_zone, e);
 }
 
 /* Cached inputs when still current, else fresh ones (published for the next request). */

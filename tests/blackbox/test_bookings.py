@@ -56,6 +56,36 @@ def test_only_offered_starts_can_be_booked():
     assert_error(book(s, mt["id"], "2027-03-16T13:00:00Z"), 409, "slot_unavailable")
 
 
+def test_neighbours_buffers_decide_a_booking():
+    # The check before a booking reads only the bookings whose occupied time
+    # meets the new one's (unless a daily limit counts the whole day):
+    # buffers on either side must still count.
+    s = clock_server()
+    h = host(s)
+    a = meeting_type(s, h, duration_minutes=30, buffer_before_minutes=10,
+                     buffer_after_minutes=15)
+    b = meeting_type(s, h, duration_minutes=60, slot_interval_minutes=15)
+    c = meeting_type(s, h, duration_minutes=15, buffer_before_minutes=20)
+    assert book(s, a["id"], "2027-03-16T14:00:00Z").status == 201  # holds 13:50-14:45
+    assert_error(book(s, b["id"], "2027-03-16T13:00:00Z"), 409, "slot_unavailable")
+    assert_error(book(s, b["id"], "2027-03-16T14:30:00Z"), 409, "slot_unavailable")
+    assert book(s, b["id"], "2027-03-16T14:45:00Z").status == 201  # holds 14:45-15:45
+    assert_error(book(s, c["id"], "2027-03-16T16:00:00Z"), 409, "slot_unavailable")
+    assert book(s, c["id"], "2027-03-16T16:15:00Z").status == 201
+
+
+def test_daily_limit_counts_the_whole_host_day():
+    s = clock_server()
+    h = host(s)
+    mt = meeting_type(s, h, max_bookings_per_day=2)
+    assert book(s, mt["id"], "2027-03-16T13:00:00Z").status == 201  # 09:00 New York
+    assert book(s, mt["id"], "2027-03-16T20:00:00Z", email="b@example.com").status == 201
+    # 16:30 New York, far from both: refused for the day's count alone.
+    assert_error(book(s, mt["id"], "2027-03-16T20:30:00Z", email="c@example.com"), 409,
+                 "slot_unavailable")
+    assert book(s, mt["id"], "2027-03-17T13:00:00Z", email="c@example.com").status == 201
+
+
 def test_validation():
     s, h, mt = setup_host(questions=[
         {"id": "topic", "label": "Topic", "type": "select", "options": ["A", "B"], "required": True},
