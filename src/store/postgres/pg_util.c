@@ -587,6 +587,28 @@ static void remember_locks(pg_conn *c, const char *type_id, const char *booking_
  * wait in a cycle — PostgreSQL then aborts one side (40P01), which the
  * caller sees as STORE_BUSY (503, retry).
  */
+/*
+ * The users to lock: the hosts and the owner of meeting type $1 (an edit
+ * of the type bumps the owner's schedule version), the hosts of booking $2
+ * and the users $3; each gets a transaction-scoped advisory lock in
+ * namespace 1, in one order for every caller (hash, then id), so that two
+ * writers never wait on each other in a cycle. The inner query sorts
+ * (OFFSET 0 keeps it a query of its own) and the outer one takes the
+ * locks row by row in that order. The service's check then sees every
+ * booking committed before it, and no other writer of those hosts can
+ * commit under it until it ends — what SQLite's BEGIN IMMEDIATE gives.
+ * Namespaces: 1 hosts, 2 group seats (trigger of migration 0001),
+ * 3 idempotency keys.
+ */
+#define LOCK_HOSTS_SQL                                                                 \
+    "SELECT o.u, pg_advisory_xact_lock(1, hashtext(o.u::text)) FROM ("                 \
+    " SELECT u FROM ("                                                                 \
+    "  SELECT user_id AS u FROM meeting_type_hosts WHERE meeting_type_id = $1::uuid"   \
+    "  UNION SELECT user_id FROM meeting_types WHERE id = $1::uuid"                    \
+    "  UNION SELECT host_user_id FROM booking_hosts WHERE booking_id = $2::uuid"       \
+    "  UNION SELECT unnest($3::uuid[])"                                                \
+    " ) s WHERE u IS NOT NULL ORDER BY hashtext(u::text), u OFFSET 0) o"
+
 store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
                        const char *const *hosts, size_t nhosts)
 {
@@ -605,10 +627,7 @@ store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
     pg_p_array_end(&p, arr);
     PGresult *res = NULL;
     store_rc r = p.bad_value ? STORE_OK /* no such rows: nothing to guard */
-                            : pg_exec(c, PS_LOCK_HOSTS,
-                                      "SELECT h FROM calendula_lock_hosts($1::uuid, $2::uuid,"
-                                      " $3::uuid[]) AS h",
-                                      &p, &res, "lock hosts");
+                            : pg_exec(c, PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &p, &res, "lock hosts");
     if (res) {
         remember_locks(c, type_id, booking_id, res);
         PQclear(res);

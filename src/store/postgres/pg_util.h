@@ -152,7 +152,7 @@ typedef store_rc (*pg_body)(pg_conn *c, void *ctx);
 store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, const char *what);
 
 /*
- * Writer locks (see migration 0001, calendula_lock_hosts): in a write
+ * Writer locks (LOCK_HOSTS_SQL in pg_util.c): in a write
  * transaction, locks the hosts and the owner of meeting type type_id, the
  * hosts of booking booking_id (either may be NULL) and hosts[0..nhosts)
  * before the caller reads what it is going to check. Remembers what it
