@@ -40,81 +40,71 @@ void slot_service_meeting(const store_meeting_type *m, slots_meeting *out)
     };
 }
 
-/*
- * What to load for a range of days: the bookings of the days (with the
- * margin), or, when busy_to > busy_from, only those whose occupied time
- * meets [busy_from, busy_to).
- */
-typedef struct load_range {
-    int32_t first_day, last_day;
-    int64_t busy_from, busy_to;
-} load_range;
+/* The days' schedule of m's hosts (host_id is filled per host), with the margin. */
+static store_schedule_query days_query(const store_meeting_type *m, int32_t first_day,
+                                       int32_t last_day, const char *exclude)
+{
+    return (store_schedule_query){
+        .from_day = first_day - MARGIN_DAYS,
+        .to_day = last_day + MARGIN_DAYS,
+        .busy_from = (int64_t)(first_day - MARGIN_DAYS) * DAY_SECONDS,
+        .busy_to = (int64_t)(last_day + 1 + MARGIN_DAYS) * DAY_SECONDS,
+        .meeting_type_id = m->id,
+        .exclude_booking = exclude,
+    };
+}
 
-/* Loads everything the engine needs about one host for the range. */
-static svc_rc load_host(store_conn *c, arena *ar, const char *host_id, const char *type_id,
-                        const char *exclude, const load_range *lr, slots_host *h,
+/* Loads everything the engine needs about host q->host_id. */
+static svc_rc load_host(store_conn *c, arena *ar, const store_schedule_query *q, slots_host *h,
                         const char **zone_name, svc_error *e)
 {
-    int32_t first_day = lr->first_day, last_day = lr->last_day;
-    store_user u;
-    store_rule *rules;
-    store_override *ovr;
-    store_busy *busy;
-    size_t nrules, novr, nbusy;
-    store_rc rc = store_user_get(c, ar, host_id, &u);
-    if (rc == STORE_OK)
-        rc = store_rules_get(c, ar, host_id, &rules, &nrules);
-    if (rc == STORE_OK)
-        rc = store_overrides_get(c, ar, host_id, first_day - MARGIN_DAYS, last_day + MARGIN_DAYS,
-                                 &ovr, &novr);
-    int64_t from = (int64_t)(first_day - MARGIN_DAYS) * DAY_SECONDS;
-    int64_t to = (int64_t)(last_day + 1 + MARGIN_DAYS) * DAY_SECONDS;
-    if (lr->busy_to > lr->busy_from) {
-        from = lr->busy_from;
-        to = lr->busy_to;
-    }
-    if (rc == STORE_OK)
-        rc = store_busy_get(c, ar, host_id, from, to, type_id, exclude, &busy, &nbusy);
+    store_host_schedule hs;
+    store_rc rc = store_host_schedule_get(c, ar, q, &hs);
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
     memset(h, 0, sizeof(*h));
-    h->zone = tzdb_get(u.schedule_time_zone);
+    h->zone = tzdb_get(hs.zone);
     if (!h->zone)
         return svc_fail(e, SVC_INTERNAL, "A host's time zone cannot be loaded.", NULL);
-    *zone_name = u.schedule_time_zone;
-    slots_rule *sr = arena_alloc(ar, (nrules + 1) * sizeof(*sr));
-    for (size_t i = 0; i < nrules; i++)
-        sr[i] = (slots_rule){rules[i].day_of_week, rules[i].start_minute, rules[i].end_minute};
-    slots_override *so = arena_alloc(ar, (novr + 1) * sizeof(*so));
-    for (size_t i = 0; i < novr; i++) {
-        slots_window *w = arena_alloc(ar, (ovr[i].nwindows + 1) * sizeof(*w));
-        for (size_t j = 0; j < ovr[i].nwindows; j++)
-            w[j] = (slots_window){ovr[i].windows[j].start_minute, ovr[i].windows[j].end_minute};
-        so[i] = (slots_override){ovr[i].day, w, ovr[i].nwindows};
+    *zone_name = hs.zone;
+    slots_rule *sr = arena_alloc(ar, (hs.nrules + 1) * sizeof(*sr));
+    for (size_t i = 0; i < hs.nrules; i++) {
+        const store_rule *r = &hs.rules[i];
+        sr[i] = (slots_rule){r->day_of_week, r->start_minute, r->end_minute};
     }
-    slots_booking *sb = arena_alloc(ar, (nbusy + 1) * sizeof(*sb));
-    for (size_t i = 0; i < nbusy; i++)
-        sb[i] = (slots_booking){busy[i].start, busy[i].end, busy[i].busy_start, busy[i].busy_end,
-                                busy[i].same_type, busy[i].seats};
+    slots_override *so = arena_alloc(ar, (hs.noverrides + 1) * sizeof(*so));
+    for (size_t i = 0; i < hs.noverrides; i++) {
+        const store_override *o = &hs.overrides[i];
+        slots_window *w = arena_alloc(ar, (o->nwindows + 1) * sizeof(*w));
+        for (size_t j = 0; j < o->nwindows; j++)
+            w[j] = (slots_window){o->windows[j].start_minute, o->windows[j].end_minute};
+        so[i] = (slots_override){o->day, w, o->nwindows};
+    }
+    slots_booking *sb = arena_alloc(ar, (hs.nbusy + 1) * sizeof(*sb));
+    for (size_t i = 0; i < hs.nbusy; i++) {
+        const store_busy *b = &hs.busy[i];
+        sb[i] = (slots_booking){b->start, b->end, b->busy_start, b->busy_end, b->same_type,
+                                b->seats};
+    }
     h->rules = sr;
-    h->nrules = nrules;
+    h->nrules = hs.nrules;
     h->overrides = so;
-    h->noverrides = novr;
+    h->noverrides = hs.noverrides;
     h->bookings = sb;
-    h->nbookings = nbusy;
+    h->nbookings = hs.nbusy;
     return SVC_OK;
 }
 
 /* Every host of m, in host order; *first_zone names the first host's zone. */
 static svc_rc load_hosts(store_conn *c, arena *ar, const store_meeting_type *m,
-                         const char *exclude, const load_range *lr, slots_host **out,
-                         const char **first_zone, svc_error *e)
+                         store_schedule_query q, slots_host **out, const char **first_zone,
+                         svc_error *e)
 {
     slots_host *hosts = arena_calloc(ar, m->nhosts + 1, sizeof(*hosts));
     for (size_t i = 0; i < m->nhosts; i++) {
         const char *zone_name = NULL;
-        if (load_host(c, ar, m->host_ids[i], m->id, exclude, lr, &hosts[i], &zone_name, e) !=
-            SVC_OK)
+        q.host_id = m->host_ids[i];
+        if (load_host(c, ar, &q, &hosts[i], &zone_name, e) != SVC_OK)
             return e->rc;
         if (i == 0)
             *first_zone = zone_name;
@@ -139,12 +129,12 @@ svc_rc slot_service_check(app *a, store_conn *c, arena *ar, const store_meeting_
      * daily limit, which counts the whole day's. A host with hundreds of
      * bookings around the day then costs a few rows, not all of them.
      */
-    load_range lr = {day, day, 0, 0};
+    store_schedule_query q = days_query(m, day, day, exclude_booking);
     if (m->max_bookings_per_day == 0) {
-        lr.busy_from = start - (int64_t)m->buffer_before_minutes * 60;
-        lr.busy_to = start + (int64_t)(m->duration_minutes + m->buffer_after_minutes) * 60;
+        q.busy_from = start - (int64_t)m->buffer_before_minutes * 60;
+        q.busy_to = start + (int64_t)(m->duration_minutes + m->buffer_after_minutes) * 60;
     }
-    if (load_hosts(c, ar, m, exclude_booking, &lr, &hosts, &first_zone, e) != SVC_OK)
+    if (load_hosts(c, ar, m, q, &hosts, &first_zone, e) != SVC_OK)
         return e->rc;
     slots_meeting meeting;
     slot_service_meeting(m, &meeting);
@@ -201,8 +191,8 @@ static svc_rc load_inputs(store_conn *c, const char *type_id, int32_t first_day,
         return svc_store_fail(e, rc);
     if ((rc = slot_watch_read(c, ar, &in->mt, &in->watch)) != STORE_OK)
         return svc_store_fail(e, rc);
-    load_range lr = {first_day, last_day, 0, 0};
-    return load_hosts(c, ar, &in->mt, NULL, &lr, &in->hosts, &in->first_zone, e);
+    return load_hosts(c, ar, &in->mt, days_query(&in->mt, first_day, last_day, NULL), &in->hosts,
+                      &in->first_zone, e);
 }
 
 /* Cached inputs when still current, else fresh ones (published for the next request). */

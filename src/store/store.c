@@ -283,6 +283,27 @@ store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t fr
                             count);
 }
 
+store_rc store_host_schedule_get(store_conn *c, arena *a, const store_schedule_query *q,
+                                 store_host_schedule *out)
+{
+    if (c->ops->host_schedule_get)
+        return c->ops->host_schedule_get(c, a, q, out);
+    memset(out, 0, sizeof(*out));
+    store_user u;
+    store_rc rc = store_user_get(c, a, q->host_id, &u);
+    if (rc == STORE_OK)
+        rc = store_rules_get(c, a, q->host_id, &out->rules, &out->nrules);
+    if (rc == STORE_OK)
+        rc = store_overrides_get(c, a, q->host_id, q->from_day, q->to_day, &out->overrides,
+                                 &out->noverrides);
+    if (rc == STORE_OK)
+        rc = store_busy_get(c, a, q->host_id, q->busy_from, q->busy_to, q->meeting_type_id,
+                            q->exclude_booking, &out->busy, &out->nbusy);
+    if (rc == STORE_OK)
+        out->zone = u.schedule_time_zone;
+    return rc;
+}
+
 store_rc store_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
                               size_t nhosts)
 {

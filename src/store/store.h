@@ -270,6 +270,35 @@ store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t fr
                         const char *meeting_type_id, const char *exclude_booking,
                         store_busy **out, size_t *count);
 
+/*
+ * What the slot engine needs of one host, in one read where the backend
+ * can: the zone its schedule is kept in, its active weekly rules (ids may
+ * be NULL), its overrides with from_day <= day <= to_day and its holds
+ * meeting [busy_from, busy_to) — what store_user_get, store_rules_get,
+ * store_overrides_get and store_busy_get give, in their orders.
+ * STORE_NOT_FOUND when there is no such user.
+ */
+typedef struct store_host_schedule {
+    char *zone;
+    store_rule *rules;
+    size_t nrules;
+    store_override *overrides;
+    size_t noverrides;
+    store_busy *busy;
+    size_t nbusy;
+} store_host_schedule;
+
+typedef struct store_schedule_query {
+    const char *host_id;
+    int32_t from_day, to_day;
+    int64_t busy_from, busy_to;
+    const char *meeting_type_id; /* marks the holds of this type (same_type) */
+    const char *exclude_booking; /* may be NULL */
+} store_schedule_query;
+
+store_rc store_host_schedule_get(store_conn *c, arena *a, const store_schedule_query *q,
+                                 store_host_schedule *out);
+
 /* ---- bookings (writes belong inside a write transaction) ---- */
 
 /* STORE_CONFLICT when a host's hold would overlap another (or a group slot is full). */

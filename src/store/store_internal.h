@@ -68,6 +68,9 @@ struct store_ops {
     store_rc (*busy_get)(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
                          const char *meeting_type_id, const char *exclude_booking,
                         store_busy **out, size_t *count);
+    /* Optional: else store_host_schedule_get makes its four calls. */
+    store_rc (*host_schedule_get)(store_conn *c, arena *a, const store_schedule_query *q,
+                                  store_host_schedule *out);
     store_rc (*booking_insert)(store_conn *c, const store_booking *b,
                                const store_booking_host *hosts, size_t nhosts);
     /* Optional: else store_booking_create makes its three calls. */

@@ -110,20 +110,24 @@ static void add_window(arena *a, store_override *o, size_t *cap, int start, int 
     o->windows[o->nwindows++] = (store_window){start, end};
 }
 
-/* Folds the joined rows (one per window, or one with NULLs) into overrides. */
-static store_override *fold_overrides(arena *a, const PGresult *res, size_t *count)
+/*
+ * Folds the joined rows [first, end) (one per window, or one with NULLs),
+ * whose columns col, col + 1, col + 2 are day, start, end, into overrides.
+ */
+static store_override *fold_overrides(arena *a, const PGresult *res, int first, int end, int col,
+                                      size_t *count)
 {
-    int rows = PQntuples(res);
-    store_override *items = arena_calloc(a, (size_t)rows + 1, sizeof(*items));
+    store_override *items = arena_calloc(a, (size_t)(end - first) + 1, sizeof(*items));
     size_t n = 0, wcap = 0;
-    for (int i = 0; i < rows; i++) {
-        int32_t day = (int32_t)pg_int(res, i, 0);
+    for (int i = first; i < end; i++) {
+        int32_t day = (int32_t)pg_int(res, i, col);
         if (n == 0 || items[n - 1].day != day) {
             items[n++] = (store_override){day, NULL, 0};
             wcap = 0;
         }
-        if (!PQgetisnull(res, i, 1))
-            add_window(a, &items[n - 1], &wcap, (int)pg_int(res, i, 1), (int)pg_int(res, i, 2));
+        if (!PQgetisnull(res, i, col + 1))
+            add_window(a, &items[n - 1], &wcap, (int)pg_int(res, i, col + 1),
+                       (int)pg_int(res, i, col + 2));
     }
     *count = n;
     return items;
@@ -152,7 +156,7 @@ store_rc pg_overrides_get(store_conn *base, arena *a, const char *user_id, int32
     }
     if (r != STORE_OK)
         return r;
-    *out = fold_overrides(a, res, count);
+    *out = fold_overrides(a, res, 0, PQntuples(res), 0, count);
     PQclear(res);
     return STORE_OK;
 }
@@ -267,6 +271,80 @@ store_rc pg_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
     PQclear(res);
     *out = items;
     *count = (size_t)n;
+    return STORE_OK;
+}
+
+/*
+ * store_host_schedule_get in one statement: the user's zone (kind 0),
+ * rules (1), overrides (2) and holds (3), as the four reads above return
+ * them, in one snapshot and one round trip. Taken first, like pg_busy_get,
+ * the host's writer lock.
+ */
+store_rc pg_host_schedule_get(store_conn *base, arena *a, const store_schedule_query *q,
+                              store_host_schedule *out)
+{
+    pg_conn *c = (pg_conn *)base;
+    memset(out, 0, sizeof(*out));
+    store_rc r = pg_lock_hosts(c, q->meeting_type_id, NULL, &q->host_id, 1);
+    if (r != STORE_OK)
+        return r;
+    pg_params p;
+    pg_params_init(&p);
+    pg_p_uuid(&p, q->host_id);
+    pg_p_day(&p, q->from_day);
+    pg_p_day(&p, q->to_day);
+    pg_p_time(&p, q->busy_from);
+    pg_p_time(&p, q->busy_to);
+    pg_p_uuid(&p, q->meeting_type_id);
+    pg_p_uuid(&p, q->exclude_booking);
+    PGresult *res = NULL;
+    r = pg_exec(c, PS_HOST_SCHEDULE,
+                "SELECT 0 AS k, u.schedule_time_zone, NULL::bigint AS a, NULL::bigint AS b,"
+                " NULL::bigint AS c, NULL::bigint AS d, NULL::boolean AS same"
+                " FROM users u WHERE u.id = $1::uuid"
+                " UNION ALL SELECT 1, NULL, day_of_week, start_minute, end_minute, NULL, NULL"
+                " FROM availability_rules WHERE user_id = $1::uuid AND is_active"
+                " UNION ALL SELECT 2, NULL, o.date - " EPOCH_DATE ", i.start_minute, i.end_minute,"
+                " NULL, NULL FROM date_overrides o LEFT JOIN date_override_intervals i"
+                " ON i.user_id = o.user_id AND i.date = o.date"
+                " WHERE o.user_id = $1::uuid AND o.date BETWEEN " EPOCH_DATE " + $2::int"
+                " AND " EPOCH_DATE " + $3::int"
+                " UNION ALL SELECT 3, NULL, " PG_EPOCH("h.busy_start") ", " PG_EPOCH("h.busy_end")
+                ", " PG_EPOCH("h.start_time") ", " PG_EPOCH("h.end_time") ","
+                " h.meeting_type_id = $6::uuid FROM booking_hosts h"
+                " WHERE h.host_user_id = $1::uuid AND h.active"
+                " AND h.busy_start > to_timestamp($4) - interval '1 day'"
+                " AND h.busy_start < to_timestamp($5) AND h.busy_end > to_timestamp($4)"
+                " AND h.booking_id IS DISTINCT FROM $7::uuid"
+                " ORDER BY k, a, b, c, d, same",
+                &p, &res, "host schedule get");
+    if (r != STORE_OK)
+        return r; /* NOT_FOUND too: an id no user can have */
+    int rows = PQntuples(res), i = 0;
+    if (rows == 0 || pg_int(res, 0, 0) != 0) {
+        PQclear(res);
+        return STORE_NOT_FOUND;
+    }
+    out->zone = pg_text(a, res, i++, 1, false);
+    int first = i;
+    while (i < rows && pg_int(res, i, 0) == 1)
+        i++;
+    out->rules = arena_calloc(a, (size_t)(i - first) + 1, sizeof(*out->rules));
+    for (int k = first; k < i; k++)
+        out->rules[out->nrules++] = (store_rule){NULL, (int)pg_int(res, k, 2),
+                                                 (int)pg_int(res, k, 3), (int)pg_int(res, k, 4)};
+    first = i;
+    while (i < rows && pg_int(res, i, 0) == 2)
+        i++;
+    out->overrides = fold_overrides(a, res, first, i, 2, &out->noverrides);
+    out->busy = arena_calloc(a, (size_t)(rows - i) + 1, sizeof(*out->busy));
+    for (; i < rows; i++)
+        out->busy[out->nbusy++] = (store_busy){
+            .busy_start = pg_int(res, i, 2), .busy_end = pg_int(res, i, 3),
+            .start = pg_int(res, i, 4), .end = pg_int(res, i, 5),
+            .same_type = pg_bool(res, i, 6), .seats = 1,
+        };
+    PQclear(res);
     return STORE_OK;
 }
 

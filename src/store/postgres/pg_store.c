@@ -428,6 +428,7 @@ const store_ops store_postgres_ops = {
     .override_put = pg_override_put,
     .override_delete = pg_override_delete,
     .busy_get = pg_busy_get,
+    .host_schedule_get = pg_host_schedule_get,
     .booking_insert = pg_booking_insert,
     .booking_create = pg_booking_create,
     .booking_get = pg_booking_get,

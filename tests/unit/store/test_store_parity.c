@@ -277,6 +277,71 @@ static void scenario_bookings(fixture *f)
     note_version(f, "after bookings u1", U1);
 }
 
+/* One read of a host's schedule gives what the four separate reads give. */
+static void scenario_host_schedule(fixture *f)
+{
+    store_override closed = {20003, NULL, 0};
+    assert_int_equal(store_override_put(f->c, U1, &closed, T0), STORE_OK);
+    store_schedule_query q = {U1, 19990, 20010, T0 - 86400, T0 + 86400, MT1, BK(2)};
+    store_host_schedule hs;
+    assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_OK);
+    assert_string_equal(hs.zone, "UTC");
+    store_rule *rules;
+    store_override *ov;
+    store_busy *busy;
+    size_t nr, no, nb;
+    assert_int_equal(store_rules_get(f->c, f->a, U1, &rules, &nr), STORE_OK);
+    assert_int_equal(store_overrides_get(f->c, f->a, U1, 19990, 20010, &ov, &no), STORE_OK);
+    assert_int_equal(store_busy_get(f->c, f->a, U1, q.busy_from, q.busy_to, MT1, BK(2), &busy,
+                                    &nb), STORE_OK);
+    assert_int_equal(hs.nrules, nr);
+    assert_int_equal(nr, 3);
+    for (size_t i = 0; i < nr; i++) {
+        assert_int_equal(hs.rules[i].day_of_week, rules[i].day_of_week);
+        assert_int_equal(hs.rules[i].start_minute, rules[i].start_minute);
+        assert_int_equal(hs.rules[i].end_minute, rules[i].end_minute);
+        note(f, "schedule rule %d %d-%d", hs.rules[i].day_of_week, hs.rules[i].start_minute,
+             hs.rules[i].end_minute);
+    }
+    assert_int_equal(hs.noverrides, no);
+    assert_int_equal(no, 2);
+    for (size_t i = 0; i < no; i++) {
+        assert_int_equal(hs.overrides[i].day, ov[i].day);
+        assert_int_equal(hs.overrides[i].nwindows, ov[i].nwindows);
+        for (size_t j = 0; j < ov[i].nwindows; j++) {
+            assert_int_equal(hs.overrides[i].windows[j].start_minute,
+                             ov[i].windows[j].start_minute);
+            assert_int_equal(hs.overrides[i].windows[j].end_minute, ov[i].windows[j].end_minute);
+        }
+        note(f, "schedule override %d windows %zu", hs.overrides[i].day,
+             hs.overrides[i].nwindows);
+    }
+    assert_int_equal(hs.nbusy, nb);
+    assert_int_equal(nb, 3);
+    for (size_t i = 0; i < nb; i++) {
+        assert_int_equal(hs.busy[i].start, busy[i].start);
+        assert_int_equal(hs.busy[i].end, busy[i].end);
+        assert_int_equal(hs.busy[i].busy_start, busy[i].busy_start);
+        assert_int_equal(hs.busy[i].busy_end, busy[i].busy_end);
+        assert_int_equal(hs.busy[i].same_type, busy[i].same_type);
+        assert_int_equal(hs.busy[i].seats, busy[i].seats);
+    }
+    /* A narrow window: only the holds that meet it. */
+    q.busy_from = T0 + 2400;
+    q.busy_to = T0 + 2500;
+    assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_OK);
+    q.exclude_booking = NULL;
+    store_host_schedule all;
+    assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &all), STORE_OK);
+    note(f, "schedule narrow %zu, without exclusion %zu", hs.nbusy, all.nbusy);
+    assert_int_equal(hs.nbusy, 0);
+    assert_int_equal(all.nbusy, 1);
+    q.host_id = "00000000-0000-4000-8000-00000000dead";
+    assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_NOT_FOUND);
+    q.host_id = "nope";
+    assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_NOT_FOUND);
+}
+
 static void scenario_reads(fixture *f)
 {
     store_booking got;
@@ -537,6 +602,7 @@ static void run_all(const char *url, strbuf *log)
     scenario_meeting_types(&f);
     scenario_availability(&f);
     scenario_bookings(&f);
+    scenario_host_schedule(&f);
     scenario_reads(&f);
     scenario_idempotency(&f);
     scenario_concurrent_writes(&f);
