@@ -67,7 +67,8 @@ bool config_parse_listen(const char *s, char *host, size_t host_size, uint16_t *
 typedef enum { OPT_LISTEN, OPT_DATA_DIR, OPT_DATABASE_URL, OPT_SECRET_KEY, OPT_LOG_LEVEL,
                OPT_THREADS, OPT_PUBLIC_URL, OPT_FAKE_NOW, OPT_WEB_DIR, OPT_SMTP_URL,
                OPT_MAIL_FROM, OPT_JOB_WORKERS, OPT_JOB_LEASE, OPT_JOB_MAX_ATTEMPTS,
-               OPT_JOB_BACKOFF, OPT_JOB_RETENTION, OPT_REMINDERS, OPT_AMQP_URL } opt_id;
+               OPT_JOB_BACKOFF, OPT_JOB_RETENTION, OPT_REMINDERS, OPT_AMQP_URL,
+               OPT_MAX_ACTIVE } opt_id;
 
 static const struct {
     const char *flag;
@@ -80,6 +81,7 @@ static const struct {
     {"--secret-key", "CALENDULA_SECRET_KEY", OPT_SECRET_KEY},
     {"--log-level", "CALENDULA_LOG_LEVEL", OPT_LOG_LEVEL},
     {"--threads", "CALENDULA_THREADS", OPT_THREADS},
+    {"--max-active", "CALENDULA_MAX_ACTIVE", OPT_MAX_ACTIVE},
     {"--public-url", "CALENDULA_PUBLIC_URL", OPT_PUBLIC_URL},
     {"--fake-now", "CALENDULA_FAKE_NOW", OPT_FAKE_NOW},
     {"--web-dir", "CALENDULA_WEB_DIR", OPT_WEB_DIR},
@@ -243,6 +245,11 @@ static bool apply(config *c, opt_id id, const char *name, const char *v, char *e
         if (!ok)
             snprintf(err, CONFIG_ERR_MAX, "%s: expected a number from 1 to 256, got \"%.40s\"", name, v);
         return ok;
+    case OPT_MAX_ACTIVE:
+        ok = parse_int(v, 0, 4096, &c->max_active);
+        if (!ok)
+            snprintf(err, CONFIG_ERR_MAX, "%s: expected a number from 0 to 4096, got \"%.40s\"", name, v);
+        return ok;
     case OPT_PUBLIC_URL:
         ok = (strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0) &&
              copy_str(c->public_url, sizeof(c->public_url), v);
@@ -269,6 +276,7 @@ bool config_from_env(config *c, char err[static CONFIG_ERR_MAX])
     copy_str(c->data_dir, sizeof(c->data_dir), "./var");
     c->log_level = LOG_INFO;
     c->threads = 0; /* a thread per connection (http/server.c says why) */
+    c->max_active = -1; /* by store: see config.h */
     c->login_max_failures = 10;
     c->login_max_failures_ip = 100;
     copy_str(c->mail_from, sizeof(c->mail_from), "calendula@localhost");

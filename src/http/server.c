@@ -33,8 +33,24 @@ typedef struct metric {
     double seconds_sum;
 } metric;
 
+/*
+ * Admission (opt.max_active): a handler waits for one of max_active turns
+ * before it runs. With PostgreSQL each running handler keeps a backend
+ * busy; a few at a time finish sooner, on two cores, than many that the
+ * scheduler switches between (bench/README.md). A request that waits
+ * longer than ADMIT_WAIT_S is answered 503.
+ */
+#define ADMIT_WAIT_S 10
+
+typedef struct admission {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    int free; /* turns left */
+} admission;
+
 struct http_server {
     struct MHD_Daemon *daemon;
+    admission admit;
     _Atomic int in_flight; /* requests begun and not yet completed */
     http_server_options opt;
     pthread_mutex_t metrics_lock;
@@ -195,6 +211,41 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t size)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
+static void admission_destroy(admission *ad)
+{
+    pthread_cond_destroy(&ad->freed);
+    pthread_mutex_destroy(&ad->lock);
+}
+
+static bool admit(http_server *s)
+{
+    if (s->opt.max_active <= 0)
+        return true;
+    admission *ad = &s->admit;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ADMIT_WAIT_S;
+    pthread_mutex_lock(&ad->lock);
+    int rc = 0;
+    while (ad->free == 0 && rc == 0)
+        rc = pthread_cond_timedwait(&ad->freed, &ad->lock, &until);
+    bool in = ad->free > 0;
+    if (in)
+        ad->free--;
+    pthread_mutex_unlock(&ad->lock);
+    return in;
+}
+
+static void leave(http_server *s)
+{
+    if (s->opt.max_active <= 0)
+        return;
+    pthread_mutex_lock(&s->admit.lock);
+    s->admit.free++;
+    pthread_cond_signal(&s->admit.freed);
+    pthread_mutex_unlock(&s->admit.lock);
+}
+
 static void dispatch(http_server *s, conn_state *st, http_response *res)
 {
     http_request *req = &st->req;
@@ -234,7 +285,13 @@ static void dispatch(http_server *s, conn_state *st, http_response *res)
                    "Send the body as application/json.", NULL);
         return;
     }
+    if (!admit(s)) {
+        http_error(res, a, 503, "unavailable", "The server is busy; try again shortly.", NULL);
+        http_add_header(res, a, "Retry-After", "1");
+        return;
+    }
     ((http_handler)m.handler)(s->opt.ctx, req, res);
+    leave(s);
 }
 
 static void add_standard_headers(struct MHD_Response *r, const http_request *req,
@@ -478,6 +535,13 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
     http_server *s = xcalloc(1, sizeof(*s));
     s->opt = *opt;
     pthread_mutex_init(&s->metrics_lock, NULL);
+    pthread_mutex_init(&s->admit.lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->admit.freed, &ca);
+    pthread_condattr_destroy(&ca);
+    s->admit.free = opt->max_active;
     s->daemon = MHD_start_daemon(
         flags, opt->port, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -493,6 +557,7 @@ http_server *http_server_start(const http_server_options *opt, char *err, size_t
     if (!s->daemon) {
         snprintf(err, errsize, "cannot listen on %s:%u (address in use or not permitted)",
                  opt->host, (unsigned)opt->port);
+        admission_destroy(&s->admit);
         pthread_mutex_destroy(&s->metrics_lock);
         free(s);
         return NULL;
@@ -515,6 +580,7 @@ void http_server_stop(http_server *s)
     MHD_stop_daemon(s->daemon);
     if (listen_fd != MHD_INVALID_SOCKET)
         close(listen_fd);
+    admission_destroy(&s->admit);
     pthread_mutex_destroy(&s->metrics_lock);
     free(s);
 }

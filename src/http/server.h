@@ -27,6 +27,8 @@ typedef struct http_server_options {
     const char *host;
     uint16_t port;
     int threads;      /* 0: a thread per connection; N: a pool of N threads */
+    int max_active;   /* at most this many handlers run at once, the others wait
+                       * their turn (503 after ADMIT_WAIT_S); 0: no limit */
     router *routes;   /* handlers are http_handler */
     void *ctx;        /* passed to handlers */
     http_fallback fallback; /* may be NULL */

@@ -178,6 +178,28 @@ def test_database_url_environment():
         shutil.rmtree(other, ignore_errors=True)
 
 
+def test_max_active_admits_requests_in_turn():
+    """--max-active N lets N API requests run at once and the others wait
+    their turn: 16 clients signing up together are all served. The default
+    is 2 per CPU on PostgreSQL and no limit on SQLite."""
+    with Server(args=["--max-active", "2"]) as s:
+        assert "at most 2 requests at once" in s.log_text(), s.log_tail()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            accounts = list(pool.map(lambda _: new_user(s), range(16)))
+        assert len({a.id for a in accounts}) == 16
+        assert s.get("/health").status == 200
+    with Server() as s:
+        if store_kind() == "postgres":
+            assert "at most %d requests at once" % (2 * max(os.cpu_count(), 1)) in s.log_text()
+        else:
+            assert "at most" not in s.log_text(), s.log_tail()
+    with Server(args=["--max-active", "0"]) as s:
+        assert "at most" not in s.log_text(), s.log_tail()
+    for bad in ("-1", "x", "5000"):
+        r = run_cli(["serve", "--max-active", bad])
+        assert r.returncode != 0 and "--max-active" in r.stderr, (bad, r.stderr)
+
+
 def test_log_level_and_threads_flags_accepted():
     """--threads N serves with a pool of N threads; without it every
     connection gets a thread of its own (and 24 connections opened together
