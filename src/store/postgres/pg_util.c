@@ -322,11 +322,74 @@ static void backoff(int attempt)
 
 /* ---------------------------------------------------------------- statements */
 
+/*
+ * The transaction's deferred BEGIN, the statement's PREPARE (first use on
+ * this connection) and the statement itself in one pipeline: one round
+ * trip. *out gets the statement's result; a failure of any part is the
+ * answer (PostgreSQL skips what follows a failed part up to the sync).
+ */
+static store_rc exec_pipelined(pg_conn *c, const char *begin, const char *name, const char *sql,
+                               int id, const pg_params *p, PGresult **out, const char *what)
+{
+    PGconn *pc = c->pc;
+    bool prepare = !c->prepared[id];
+    *out = NULL;
+    if (!PQenterPipelineMode(pc))
+        return connection_lost(c, what, PQerrorMessage(pc));
+    bool sent = PQsendQueryParams(pc, begin, 0, NULL, NULL, NULL, NULL, 0) &&
+                (!prepare || PQsendPrepare(pc, name, sql, 0, NULL)) &&
+                PQsendQueryPrepared(pc, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0) &&
+                PQpipelineSync(pc);
+    store_rc r = sent ? STORE_OK : connection_lost(c, what, PQerrorMessage(pc));
+    /* Results: BEGIN, PREPARE, the statement (each closed by a NULL), then the sync. */
+    int parts = prepare ? 3 : 2;
+    for (int part = 0; sent && part <= parts; part++) {
+        PGresult *res = PQgetResult(pc);
+        if (!res) {
+            r = r == STORE_OK ? connection_lost(c, what, PQerrorMessage(pc)) : r;
+            break;
+        }
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+            if (prepare && part == 1)
+                c->prepared[id] = true; /* kept even if the transaction fails */
+            if (part == parts - 1 && r == STORE_OK) {
+                *out = res;
+                res = NULL;
+            }
+        } else if (st != PGRES_PIPELINE_ABORTED && r == STORE_OK) {
+            r = pg_rc(c, res, what);
+        }
+        PQclear(res);
+        PQclear(PQgetResult(pc)); /* the NULL that ends this part */
+    }
+    if (PQpipelineStatus(pc) != PQ_PIPELINE_OFF && !PQexitPipelineMode(pc)) {
+        /* Results left unread: the connection is of no further use. */
+        c->session_ok = false;
+        if (r == STORE_OK)
+            r = connection_lost(c, what, PQerrorMessage(pc));
+    }
+    if (r != STORE_OK && *out) {
+        PQclear(*out);
+        *out = NULL;
+    }
+    return r;
+}
+
 static store_rc exec_once(pg_conn *c, int id, const char *sql, const pg_params *p,
                           PGresult **out, const char *what)
 {
     char name[16];
     snprintf(name, sizeof(name), "cal%d", id);
+    if (c->begin) {
+        const char *begin = c->begin;
+        c->begin = NULL; /* sent now, whatever becomes of it */
+        return exec_pipelined(c, begin, name, sql, id, p, out, what);
+    }
     if (!c->prepared[id]) {
         PGresult *pr = PQprepare(c->pc, name, sql, 0, NULL);
         store_rc r = PQresultStatus(pr) == PGRES_COMMAND_OK ? STORE_OK : pg_rc(c, pr, what);
@@ -369,7 +432,8 @@ store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresu
     /* Reads may be repeated after a lost connection; a write might have committed. */
     bool read = starts_with(sql, "SELECT");
     for (int attempt = 0;; attempt++) {
-        store_rc r = c->in_tx ? STORE_OK : ready(c);
+        const char *begin = c->begin; /* this is the transaction's first statement */
+        store_rc r = c->in_tx && !begin ? STORE_OK : ready(c);
         PGresult *out = NULL;
         if (r == STORE_OK)
             r = exec_once(c, id, sql, p, &out, what);
@@ -381,6 +445,10 @@ store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresu
             return STORE_OK;
         }
         if (c->in_tx) {
+            if (begin && r == STORE_UNAVAILABLE && attempt == 0) {
+                c->begin = begin; /* nothing of it ran: start it again, reconnected */
+                continue;
+            }
             c->tx_rc = r;
             return r;
         }
@@ -411,6 +479,13 @@ store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
 /* A statement without parameters or prepared plan (transaction control). */
 static store_rc simple(pg_conn *c, const char *sql, const char *what)
 {
+    if (c->begin) { /* a savepoint as the transaction's first statement */
+        const char *begin = c->begin;
+        c->begin = NULL;
+        store_rc r = simple(c, begin, "begin");
+        if (r != STORE_OK)
+            return r;
+    }
     PGresult *res = PQexec(c->pc, sql);
     store_rc r = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : pg_rc(c, res, what);
     PQclear(res);
@@ -422,6 +497,7 @@ static store_rc simple(pg_conn *c, const char *sql, const char *what)
 static void tx_end(pg_conn *c)
 {
     c->in_tx = false;
+    c->begin = NULL;
     c->write_tx = false;
     c->tx_rc = STORE_OK;
     c->tx_type[0] = '\0';
@@ -435,6 +511,11 @@ static void tx_end(pg_conn *c)
  * sees everything the previous holder committed. Read transactions run in
  * REPEATABLE READ: one snapshot for all their statements, as SQLite's
  * deferred BEGIN gives (the slot cache reads versions and data together).
+ *
+ * The BEGIN itself waits for the transaction's first statement and goes
+ * to the server in one pipeline with it (exec_pipelined): a round trip
+ * less per transaction. A transaction that runs no statement sends
+ * nothing at all.
  */
 static store_rc begin_as(pg_conn *c, const char *sql, bool write)
 {
@@ -442,19 +523,13 @@ static store_rc begin_as(pg_conn *c, const char *sql, bool write)
         log_msg(LOG_ERROR, "postgres begin: already in a transaction");
         return STORE_ERROR;
     }
-    store_rc r = STORE_OK;
-    for (int attempt = 0; attempt < 2; attempt++) { /* BEGIN is safe to repeat */
-        r = ready(c);
-        if (r == STORE_OK)
-            r = simple(c, sql, "begin");
-        if (r != STORE_UNAVAILABLE)
-            break;
-    }
+    store_rc r = ready(c);
     if (r != STORE_OK)
         return r;
     tx_end(c);
     c->in_tx = true;
     c->write_tx = write;
+    c->begin = sql;
     return STORE_OK;
 }
 
@@ -473,6 +548,10 @@ store_rc pg_tx_commit(pg_conn *c)
         return STORE_ERROR;
     }
     store_rc r = c->tx_rc;
+    if (r == STORE_OK && c->begin) { /* nothing was sent: nothing to commit */
+        tx_end(c);
+        return STORE_OK;
+    }
     if (r == STORE_OK) {
         PGresult *res = PQexec(c->pc, "COMMIT");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)

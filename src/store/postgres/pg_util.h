@@ -57,7 +57,8 @@ typedef struct pg_conn {
     bool session_ok;     /* connected and session settings applied */
     bool down;           /* the last connection attempt failed (logged once) */
     /* Transaction state. */
-    bool in_tx;          /* BEGIN sent (by store_begin or an atomic section) */
+    bool in_tx;          /* in a transaction (store_begin or an atomic section) */
+    const char *begin;   /* its BEGIN, not sent yet: it goes with the first statement */
     bool write_tx;       /* store_begin(write = true): take writer locks */
     store_rc tx_rc;      /* first failure inside the transaction, else STORE_OK */
     /* Writer locks held by this transaction (see pg_lock_hosts). */
