@@ -123,16 +123,6 @@ static svc_rc validate_reminders(store_meeting_type *m, svc_error *e)
     return SVC_OK;
 }
 
-/* Reads a type's reminders when the store keeps them (else: the server default). */
-static store_rc reminders_load(app *a, store_conn *c, store_meeting_type *m)
-{
-    m->reminders_custom = false;
-    m->nreminders = 0;
-    if (!store_supports_jobs(a->store))
-        return STORE_OK;
-    return store_meeting_type_reminders_get(c, m->id, m);
-}
-
 static store_rc reminders_save(app *a, store_conn *c, const store_meeting_type *m)
 {
     return store_supports_jobs(a->store) ? store_meeting_type_reminders_put(c, m) : STORE_OK;
@@ -253,7 +243,7 @@ svc_rc mt_create(app *a, arena *ar, const store_user *owner, mt_patch_fn patch, 
     return SVC_OK;
 }
 
-static svc_rc load_owned(app *a, store_conn *c, arena *ar, const store_user *owner,
+static svc_rc load_owned(store_conn *c, arena *ar, const store_user *owner,
                          const char *id, store_meeting_type *m, svc_error *e)
 {
     if (!secure_uuid_valid(id))
@@ -261,8 +251,6 @@ static svc_rc load_owned(app *a, store_conn *c, arena *ar, const store_user *own
     store_rc rc = store_meeting_type_get(c, ar, text_lower(ar, id), m);
     if (rc == STORE_NOT_FOUND || (rc == STORE_OK && strcmp(m->user_id, owner->id) != 0))
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
-    if (rc == STORE_OK)
-        rc = reminders_load(a, c, m);
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 
@@ -277,7 +265,7 @@ svc_rc mt_update(app *a, arena *ar, const store_user *owner, const char *id, mt_
         return svc_store_fail(e, rc);
     store_meeting_type m;
     store_conflict conflict = STORE_CONFLICT_NONE;
-    if (load_owned(a, c, ar, owner, id, &m, e) != SVC_OK || patch(ctx, ar, &m, e) != SVC_OK ||
+    if (load_owned(c, ar, owner, id, &m, e) != SVC_OK || patch(ctx, ar, &m, e) != SVC_OK ||
         validate(c, ar, owner, &m, e) != SVC_OK)
         goto fail;
     m.updated_at = svc_now(a);
@@ -306,7 +294,7 @@ svc_rc mt_delete(app *a, arena *ar, const store_user *owner, const char *id, svc
     if (rc != STORE_OK)
         return svc_store_fail(e, rc);
     store_meeting_type m;
-    if (load_owned(a, c, ar, owner, id, &m, e) != SVC_OK) {
+    if (load_owned(c, ar, owner, id, &m, e) != SVC_OK) {
         store_rollback(c);
         return e->rc;
     }
@@ -328,8 +316,6 @@ svc_rc mt_get(app *a, arena *ar, const char *id, store_meeting_type *out, svc_er
     store_rc rc = store_meeting_type_get(c, ar, text_lower(ar, id), out);
     if (rc == STORE_NOT_FOUND)
         return svc_fail(e, SVC_NOT_FOUND, "No such meeting type.", NULL);
-    if (rc == STORE_OK)
-        rc = reminders_load(a, c, out);
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 
@@ -340,8 +326,6 @@ svc_rc mt_list(app *a, arena *ar, const char *user_id, bool active_only,
     if (!c)
         return e->rc;
     store_rc rc = store_meeting_type_list(c, ar, user_id, active_only, out, count);
-    for (size_t i = 0; rc == STORE_OK && !active_only && i < *count; i++)
-        rc = reminders_load(a, c, &(*out)[i]); /* the owner's list shows them */
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 

@@ -283,6 +283,20 @@ store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t fr
                             count);
 }
 
+void store_reminders_parse(const char *s, store_meeting_type *m)
+{
+    m->reminders_custom = s != NULL;
+    m->nreminders = 0;
+    while (s && *s && m->nreminders < STORE_MAX_REMINDERS) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        m->reminder_minutes[m->nreminders++] = (int)v;
+        s = *end == ',' ? end + 1 : end;
+    }
+}
+
 store_rc store_host_schedule_get(store_conn *c, arena *a, const store_schedule_query *q,
                                  store_host_schedule *out)
 {

@@ -88,9 +88,10 @@ typedef struct store_meeting_type {
     size_t nhosts;
     int64_t created_at;
     int64_t updated_at;
-    /* Reminder lead times (minutes before the start, descending). Read and
-     * written only by store_meeting_type_reminders_get/put, not by the
-     * other meeting type ops. reminders_custom false = the server default. */
+    /* Reminder lead times (minutes before the start, descending), read with
+     * the type by the meeting type reads (and store_meeting_type_reminders_get)
+     * and written only by store_meeting_type_reminders_put, not by insert or
+     * update. reminders_custom false = the server default. */
     bool reminders_custom;
     int reminder_minutes[STORE_MAX_REMINDERS];
     int nreminders;

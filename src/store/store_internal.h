@@ -131,4 +131,11 @@ struct store_ops {
 extern const store_ops store_sqlite_ops;
 extern const store_ops store_postgres_ops;
 
+/*
+ * meeting_types.reminder_minutes as the backends store it: "1440,60"
+ * (descending), "" = none, NULL = the server default (reminders_custom
+ * false). Fills m's reminder fields.
+ */
+void store_reminders_parse(const char *s, store_meeting_type *m);
+
 #endif

@@ -13,7 +13,7 @@
     " booking_window_days, coalesce(max_bookings_per_day, 0), seats, questions::text, location," \
     " color, is_active, " PG_EPOCH("created_at") ", " PG_EPOCH("updated_at") "," \
     " array_to_string(ARRAY(SELECT h.user_id FROM meeting_type_hosts h" \
-    " WHERE h.meeting_type_id = meeting_types.id ORDER BY h.position), ',')"
+    " WHERE h.meeting_type_id = meeting_types.id ORDER BY h.position), ','), reminder_minutes"
 
 /* The fields both insert and update write, from position 1 of p on. */
 static void add_mt_fields(pg_params *p, const store_meeting_type *m)
@@ -146,6 +146,7 @@ static void read_mt(arena *a, const PGresult *r, int row, store_meeting_type *m)
     m->created_at = pg_int(r, row, 18);
     m->updated_at = pg_int(r, row, 19);
     read_hosts(a, PQgetvalue(r, row, 20), m);
+    store_reminders_parse(PQgetisnull(r, row, 21) ? NULL : PQgetvalue(r, row, 21), m);
 }
 
 store_rc pg_mt_get(store_conn *base, arena *a, const char *id, const char *user_id,

@@ -319,19 +319,6 @@ store_rc pg_booking_secret_get(store_conn *base, arena *a, const char *booking_i
 
 /* ---------------------------------------------------------------- reminder lead times */
 
-/* "1440,60" into m (as many as fit). */
-static void parse_reminders(const char *s, store_meeting_type *m)
-{
-    while (*s && m->nreminders < STORE_MAX_REMINDERS) {
-        char *end;
-        long v = strtol(s, &end, 10);
-        if (end == s)
-            break;
-        m->reminder_minutes[m->nreminders++] = (int)v;
-        s = *end == ',' ? end + 1 : end;
-    }
-}
-
 /* Stored in meeting_types.reminder_minutes ("" = none, NULL = the server default). */
 store_rc pg_mt_reminders_get(store_conn *base, const char *id, store_meeting_type *m)
 {
@@ -339,18 +326,15 @@ store_rc pg_mt_reminders_get(store_conn *base, const char *id, store_meeting_typ
     pg_params_init(&p);
     pg_p_uuid(&p, id);
     PGresult *res;
-    m->reminders_custom = false;
-    m->nreminders = 0;
+    store_reminders_parse(NULL, m);
     store_rc r = pg_exec((pg_conn *)base, PS_MT_REMINDERS_GET,
                          "SELECT reminder_minutes FROM meeting_types WHERE id = $1::uuid", &p,
                          &res, "meeting type reminders get");
     if (r != STORE_OK)
         return r;
     r = PQntuples(res) ? STORE_OK : STORE_NOT_FOUND;
-    if (r == STORE_OK && !PQgetisnull(res, 0, 0)) {
-        m->reminders_custom = true;
-        parse_reminders(PQgetvalue(res, 0, 0), m);
-    }
+    if (r == STORE_OK)
+        store_reminders_parse(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0), m);
     PQclear(res);
     return r;
 }

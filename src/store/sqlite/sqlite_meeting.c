@@ -8,6 +8,8 @@
     " buffer_before_minutes, buffer_after_minutes, slot_interval_minutes, min_notice_minutes," \
     " booking_window_days, max_bookings_per_day, seats, questions, location, color, is_active," \
     " created_at, updated_at"
+/* What the reads return: the columns above, then the reminder lead times. */
+#define MT_READ_COLS MT_COLS ", reminder_minutes"
 
 static void bind_mt_fields(sqlite3_stmt *st, const store_meeting_type *m, int pos)
 {
@@ -119,6 +121,7 @@ static void read_mt(arena *a, sqlite3_stmt *st, void *out)
     m->is_active = sqlite3_column_int(st, 17) != 0;
     m->created_at = sqlite3_column_int64(st, 18);
     m->updated_at = sqlite3_column_int64(st, 19);
+    store_reminders_parse((const char *)sqlite3_column_text(st, 20), m);
 }
 
 static store_rc read_hosts(sq_conn *c, arena *a, store_meeting_type *m)
@@ -147,13 +150,13 @@ store_rc sq_mt_get(store_conn *base, arena *a, const char *id, const char *user_
     sq_conn *c = (sq_conn *)base;
     sqlite3_stmt *st;
     if (id) {
-        st = sq_stmt(c, ST_MT_GET, "SELECT " MT_COLS " FROM meeting_types"
+        st = sq_stmt(c, ST_MT_GET, "SELECT " MT_READ_COLS " FROM meeting_types"
                                    " WHERE id = ? AND deleted_at IS NULL");
         if (!st)
             return STORE_ERROR;
         sq_bind_text(st, 1, id);
     } else {
-        st = sq_stmt(c, ST_MT_GET_SLUG, "SELECT " MT_COLS " FROM meeting_types"
+        st = sq_stmt(c, ST_MT_GET_SLUG, "SELECT " MT_READ_COLS " FROM meeting_types"
                                         " WHERE user_id = ? AND slug = ? AND deleted_at IS NULL");
         if (!st)
             return STORE_ERROR;
@@ -169,9 +172,9 @@ store_rc sq_mt_list(store_conn *base, arena *a, const char *user_id, bool active
 {
     sq_conn *c = (sq_conn *)base;
     sqlite3_stmt *st = active_only
-        ? sq_stmt(c, ST_MT_LIST_ACTIVE, "SELECT " MT_COLS " FROM meeting_types WHERE user_id = ?"
+        ? sq_stmt(c, ST_MT_LIST_ACTIVE, "SELECT " MT_READ_COLS " FROM meeting_types WHERE user_id = ?"
                   " AND deleted_at IS NULL AND is_active = 1 ORDER BY created_at, id")
-        : sq_stmt(c, ST_MT_LIST, "SELECT " MT_COLS " FROM meeting_types WHERE user_id = ?"
+        : sq_stmt(c, ST_MT_LIST, "SELECT " MT_READ_COLS " FROM meeting_types WHERE user_id = ?"
                   " AND deleted_at IS NULL ORDER BY created_at, id");
     if (!st)
         return STORE_ERROR;

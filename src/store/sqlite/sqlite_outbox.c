@@ -298,20 +298,7 @@ store_rc sq_mt_reminders_get(store_conn *base, const char *id, store_meeting_typ
         return STORE_ERROR;
     sq_bind_text(st, 1, id);
     int rc = sqlite3_step(st);
-    m->reminders_custom = false;
-    m->nreminders = 0;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        m->reminders_custom = true;
-        while (p && *p && m->nreminders < STORE_MAX_REMINDERS) {
-            char *end;
-            long v = strtol(p, &end, 10);
-            if (end == p)
-                break;
-            m->reminder_minutes[m->nreminders++] = (int)v;
-            p = *end == ',' ? end + 1 : end;
-        }
-    }
+    store_reminders_parse(rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL, m);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW)
         return STORE_OK;

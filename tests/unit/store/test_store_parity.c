@@ -496,6 +496,26 @@ static void scenario_jobs(fixture *f)
     assert_true(back.reminders_custom);
     assert_int_equal(back.nreminders, 2);
     assert_int_equal(back.reminder_minutes[1], 60);
+    /* The meeting type reads carry them too; "" (none) is not NULL (default). */
+    store_meeting_type got;
+    assert_int_equal(store_meeting_type_get(f->c, f->a, MT1, &got), STORE_OK);
+    assert_true(got.reminders_custom);
+    assert_int_equal(got.nreminders, 2);
+    assert_int_equal(got.reminder_minutes[0], 1440);
+    m.nreminders = 0;
+    assert_int_equal(store_meeting_type_reminders_put(f->c, &m), STORE_OK);
+    store_meeting_type *list;
+    assert_int_equal(store_meeting_type_list(f->c, f->a, U1, false, &list, &n), STORE_OK);
+    for (size_t i = 0; i < n; i++) {
+        note(f, "type %s reminders custom=%d n=%d", list[i].slug, list[i].reminders_custom,
+             list[i].nreminders);
+        if (strcmp(list[i].id, MT1) == 0) {
+            assert_true(list[i].reminders_custom);
+            assert_int_equal(list[i].nreminders, 0);
+        } else {
+            assert_false(list[i].reminders_custom);
+        }
+    }
     note_version(f, "after reminders u1", U1);
 }
 
