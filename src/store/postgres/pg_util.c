@@ -323,60 +323,148 @@ static void backoff(int attempt)
 /* ---------------------------------------------------------------- statements */
 
 /*
- * The transaction's deferred BEGIN, the statement's PREPARE (first use on
- * this connection) and the statement itself in one pipeline: one round
- * trip. *out gets the statement's result; a failure of any part is the
- * answer (PostgreSQL skips what follows a failed part up to the sync).
+ * The users to lock: the hosts and the owner of meeting type $1 (an edit
+ * of the type bumps the owner's schedule version), the hosts of booking $2
+ * and the users $3; each gets a transaction-scoped advisory lock in
+ * namespace 1, in one order for every caller (hash, then id), so that two
+ * writers never wait on each other in a cycle. The inner query sorts
+ * (OFFSET 0 keeps it a query of its own) and the outer one takes the
+ * locks row by row in that order. The service's check then sees every
+ * booking committed before it, and no other writer of those hosts can
+ * commit under it until it ends — what SQLite's BEGIN IMMEDIATE gives.
+ * Namespaces: 1 hosts, 2 group seats (trigger of migration 0001),
+ * 3 idempotency keys.
  */
-static store_rc exec_pipelined(pg_conn *c, const char *begin, const char *name, const char *sql,
-                               int id, const pg_params *p, PGresult **out, const char *what)
+#define LOCK_HOSTS_SQL                                                                 \
+    "SELECT o.u, pg_advisory_xact_lock(1, hashtext(o.u::text)) FROM ("                 \
+    " SELECT u FROM ("                                                                 \
+    "  SELECT user_id AS u FROM meeting_type_hosts WHERE meeting_type_id = $1::uuid"   \
+    "  UNION SELECT user_id FROM meeting_types WHERE id = $1::uuid"                    \
+    "  UNION SELECT host_user_id FROM booking_hosts WHERE booking_id = $2::uuid"       \
+    "  UNION SELECT unnest($3::uuid[])"                                                \
+    " ) s WHERE u IS NOT NULL ORDER BY hashtext(u::text), u OFFSET 0) o"
+
+/* One statement of a pipeline. */
+typedef struct pipe_stmt {
+    int id;            /* prepared statement id; -1: sql sent as it is (BEGIN) */
+    const char *sql;
+    const pg_params *p;
+    PGresult *res;     /* its result, when it succeeded */
+} pipe_stmt;
+
+#define PIPE_MAX 3 /* BEGIN, a writer lock, a statement */
+
+/*
+ * Statements in one pipeline, one round trip, each prepared on its first
+ * use on this connection. Each statement's result lands in its res; the
+ * first failure is the answer (PostgreSQL skips what follows a failed
+ * statement up to the sync).
+ */
+static store_rc exec_pipeline(pg_conn *c, pipe_stmt *s, int n, const char *what)
 {
     PGconn *pc = c->pc;
-    bool prepare = !c->prepared[id];
-    *out = NULL;
+    bool prepare[PIPE_MAX] = {false};
     if (!PQenterPipelineMode(pc))
         return connection_lost(c, what, PQerrorMessage(pc));
-    bool sent = PQsendQueryParams(pc, begin, 0, NULL, NULL, NULL, NULL, 0) &&
-                (!prepare || PQsendPrepare(pc, name, sql, 0, NULL)) &&
-                PQsendQueryPrepared(pc, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0) &&
-                PQpipelineSync(pc);
-    store_rc r = sent ? STORE_OK : connection_lost(c, what, PQerrorMessage(pc));
-    /* Results: BEGIN, PREPARE, the statement (each closed by a NULL), then the sync. */
-    int parts = prepare ? 3 : 2;
-    for (int part = 0; sent && part <= parts; part++) {
-        PGresult *res = PQgetResult(pc);
-        if (!res) {
-            r = r == STORE_OK ? connection_lost(c, what, PQerrorMessage(pc)) : r;
-            break;
+    bool sent = true;
+    for (int i = 0; sent && i < n; i++) {
+        s[i].res = NULL;
+        if (s[i].id < 0) {
+            sent = PQsendQueryParams(pc, s[i].sql, 0, NULL, NULL, NULL, NULL, 0);
+            continue;
         }
-        ExecStatusType st = PQresultStatus(res);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(res);
-            break;
-        }
-        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-            if (prepare && part == 1)
-                c->prepared[id] = true; /* kept even if the transaction fails */
-            if (part == parts - 1 && r == STORE_OK) {
-                *out = res;
-                res = NULL;
-            }
-        } else if (st != PGRES_PIPELINE_ABORTED && r == STORE_OK) {
-            r = pg_rc(c, res, what);
-        }
-        PQclear(res);
-        PQclear(PQgetResult(pc)); /* the NULL that ends this part */
+        char name[16];
+        snprintf(name, sizeof(name), "cal%d", s[i].id);
+        prepare[i] = !c->prepared[s[i].id];
+        sent = (!prepare[i] || PQsendPrepare(pc, name, s[i].sql, 0, NULL)) &&
+               PQsendQueryPrepared(pc, name, s[i].p ? s[i].p->n : 0, s[i].p ? s[i].p->v : NULL,
+                                   NULL, NULL, 0);
     }
-    if (PQpipelineStatus(pc) != PQ_PIPELINE_OFF && !PQexitPipelineMode(pc)) {
+    sent = sent && PQpipelineSync(pc);
+    store_rc r = sent ? STORE_OK : connection_lost(c, what, PQerrorMessage(pc));
+    /* Results in order: per statement its PREPARE's (if sent), then its own,
+     * each closed by a NULL; then the sync. */
+    for (int i = 0; sent && i < n; i++) {
+        for (int part = prepare[i] ? 0 : 1; sent && part < 2; part++) {
+            PGresult *res = PQgetResult(pc);
+            ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+            if (!res || st == PGRES_PIPELINE_SYNC) { /* out of step: stop reading */
+                PQclear(res);
+                r = r == STORE_OK ? connection_lost(c, what, PQerrorMessage(pc)) : r;
+                sent = false;
+                break;
+            }
+            bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+            if (ok && part == 0) {
+                c->prepared[s[i].id] = true; /* kept even if the transaction fails */
+            } else if (ok) {
+                s[i].res = res;
+                res = NULL;
+            } else if (st != PGRES_PIPELINE_ABORTED && r == STORE_OK) {
+                r = pg_rc(c, res, what);
+            }
+            PQclear(res);
+            PQclear(PQgetResult(pc)); /* the NULL that ends this part */
+        }
+    }
+    if (sent) {
+        PGresult *sync = PQgetResult(pc);
+        if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC && r == STORE_OK)
+            r = connection_lost(c, what, PQerrorMessage(pc));
+        PQclear(sync);
+    }
+    if (!PQexitPipelineMode(pc)) {
         /* Results left unread: the connection is of no further use. */
         c->session_ok = false;
         if (r == STORE_OK)
             r = connection_lost(c, what, PQerrorMessage(pc));
     }
-    if (r != STORE_OK && *out) {
-        PQclear(*out);
-        *out = NULL;
+    for (int i = 0; r != STORE_OK && i < n; i++) {
+        PQclear(s[i].res);
+        s[i].res = NULL;
     }
+    return r;
+}
+
+static void lock_params(pg_params *p, const char *type_id, const char *booking_id,
+                        const char *const *hosts, size_t nhosts);
+static void remember_locks(pg_conn *c, const char *type_id, const char *booking_id,
+                           const PGresult *res);
+
+/*
+ * Sends what the transaction has put off — its BEGIN, a writer lock —
+ * and then the statement `main` (may be NULL), all in one pipeline.
+ */
+static store_rc exec_deferred(pg_conn *c, pipe_stmt *main, const char *what)
+{
+    pipe_stmt s[PIPE_MAX];
+    int n = 0, lock = -1;
+    pg_params lp;
+    pg_params_init(&lp);
+    if (c->begin)
+        s[n++] = (pipe_stmt){-1, c->begin, NULL, NULL};
+    if (c->lock.pending) {
+        const char *hosts[PG_TX_HOSTS];
+        for (int i = 0; i < c->lock.nhosts; i++)
+            hosts[i] = c->lock.hosts[i];
+        lock_params(&lp, c->lock.type[0] ? c->lock.type : NULL,
+                    c->lock.booking[0] ? c->lock.booking : NULL, hosts, (size_t)c->lock.nhosts);
+        lock = n;
+        s[n++] = (pipe_stmt){PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &lp, NULL};
+    }
+    if (main)
+        s[n++] = *main;
+    c->begin = NULL; /* sent now, whatever becomes of them */
+    c->lock.pending = false;
+    store_rc r = exec_pipeline(c, s, n, what);
+    if (r == STORE_OK && lock >= 0)
+        remember_locks(c, c->lock.type[0] ? c->lock.type : NULL,
+                       c->lock.booking[0] ? c->lock.booking : NULL, s[lock].res);
+    if (lock >= 0)
+        PQclear(s[lock].res);
+    if (main)
+        main->res = s[n - 1].res;
+    pg_params_release(&lp);
     return r;
 }
 
@@ -385,10 +473,11 @@ static store_rc exec_once(pg_conn *c, int id, const char *sql, const pg_params *
 {
     char name[16];
     snprintf(name, sizeof(name), "cal%d", id);
-    if (c->begin) {
-        const char *begin = c->begin;
-        c->begin = NULL; /* sent now, whatever becomes of it */
-        return exec_pipelined(c, begin, name, sql, id, p, out, what);
+    if (c->begin || c->lock.pending) {
+        pipe_stmt main = {id, sql, p, NULL};
+        store_rc r = exec_deferred(c, &main, what);
+        *out = main.res;
+        return r;
     }
     if (!c->prepared[id]) {
         PGresult *pr = PQprepare(c->pc, name, sql, 0, NULL);
@@ -433,6 +522,7 @@ store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresu
     bool read = starts_with(sql, "SELECT");
     for (int attempt = 0;; attempt++) {
         const char *begin = c->begin; /* this is the transaction's first statement */
+        bool lock = c->lock.pending;
         store_rc r = c->in_tx && !begin ? STORE_OK : ready(c);
         PGresult *out = NULL;
         if (r == STORE_OK)
@@ -447,6 +537,7 @@ store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresu
         if (c->in_tx) {
             if (begin && r == STORE_UNAVAILABLE && attempt == 0) {
                 c->begin = begin; /* nothing of it ran: start it again, reconnected */
+                c->lock.pending = lock;
                 continue;
             }
             c->tx_rc = r;
@@ -479,10 +570,8 @@ store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
 /* A statement without parameters or prepared plan (transaction control). */
 static store_rc simple(pg_conn *c, const char *sql, const char *what)
 {
-    if (c->begin) { /* a savepoint as the transaction's first statement */
-        const char *begin = c->begin;
-        c->begin = NULL;
-        store_rc r = simple(c, begin, "begin");
+    if (c->begin || c->lock.pending) { /* what was put off comes first */
+        store_rc r = exec_deferred(c, NULL, what);
         if (r != STORE_OK)
             return r;
     }
@@ -498,6 +587,7 @@ static void tx_end(pg_conn *c)
 {
     c->in_tx = false;
     c->begin = NULL;
+    c->lock.pending = false;
     c->write_tx = false;
     c->tx_rc = STORE_OK;
     c->tx_type[0] = '\0';
@@ -548,6 +638,7 @@ store_rc pg_tx_commit(pg_conn *c)
         return STORE_ERROR;
     }
     store_rc r = c->tx_rc;
+    c->lock.pending = false; /* nothing follows it: nothing to guard */
     if (r == STORE_OK && c->begin) { /* nothing was sent: nothing to commit */
         tx_end(c);
         return STORE_OK;
@@ -568,6 +659,7 @@ store_rc pg_tx_commit(pg_conn *c)
 
 void pg_tx_rollback(pg_conn *c)
 {
+    c->lock.pending = false; /* nothing to guard any more */
     if (c->in_tx && PQstatus(c->pc) == CONNECTION_OK &&
         PQtransactionStatus(c->pc) != PQTRANS_IDLE)
         simple(c, "ROLLBACK", "rollback");
@@ -658,6 +750,36 @@ static void remember_locks(pg_conn *c, const char *type_id, const char *booking_
     }
 }
 
+static void lock_params(pg_params *p, const char *type_id, const char *booking_id,
+                        const char *const *hosts, size_t nhosts)
+{
+    pg_p_uuid(p, type_id);
+    pg_p_uuid(p, booking_id);
+    strbuf *arr = pg_p_array_begin(p);
+    for (size_t i = 0; i < nhosts; i++) {
+        if (hosts[i] && !pg_uuid_valid(hosts[i]))
+            p->bad_value = true;
+        pg_array_text(arr, hosts[i]);
+    }
+    pg_p_array_end(p, arr);
+}
+
+/* Keeps the lock to send with the transaction's next statement; false if it does not fit. */
+static bool defer_lock(pg_conn *c, const char *type_id, const char *booking_id,
+                       const char *const *hosts, size_t nhosts)
+{
+    if (c->lock.pending || nhosts > PG_TX_HOSTS)
+        return false;
+    snprintf(c->lock.type, sizeof(c->lock.type), "%s", type_id ? type_id : "");
+    snprintf(c->lock.booking, sizeof(c->lock.booking), "%s", booking_id ? booking_id : "");
+    c->lock.nhosts = 0;
+    for (size_t i = 0; i < nhosts; i++)
+        if (hosts[i])
+            snprintf(c->lock.hosts[c->lock.nhosts++], sizeof(c->lock.hosts[0]), "%s", hosts[i]);
+    c->lock.pending = true;
+    return true;
+}
+
 /*
  * Locking lazily (on the first read of a host's bookings) rather than at
  * BEGIN keeps transactions that touch no host (sign-up, sessions) free of
@@ -665,29 +787,15 @@ static void remember_locks(pg_conn *c, const char *type_id, const char *booking_
  * a second call in the same transaction for other hosts could in theory
  * wait in a cycle — PostgreSQL then aborts one side (40P01), which the
  * caller sees as STORE_BUSY (503, retry).
+ *
+ * The lock statement itself is put off until the transaction's next
+ * statement and sent in one pipeline with it (exec_deferred): every
+ * caller reads or writes right after locking, and PostgreSQL runs the
+ * pipeline's statements one after the other, each with a snapshot taken
+ * when it starts, so that next statement still sees everything committed
+ * before the lock was granted. A failure of the lock (a deadlock, the
+ * statement timeout) is that statement's failure.
  */
-/*
- * The users to lock: the hosts and the owner of meeting type $1 (an edit
- * of the type bumps the owner's schedule version), the hosts of booking $2
- * and the users $3; each gets a transaction-scoped advisory lock in
- * namespace 1, in one order for every caller (hash, then id), so that two
- * writers never wait on each other in a cycle. The inner query sorts
- * (OFFSET 0 keeps it a query of its own) and the outer one takes the
- * locks row by row in that order. The service's check then sees every
- * booking committed before it, and no other writer of those hosts can
- * commit under it until it ends — what SQLite's BEGIN IMMEDIATE gives.
- * Namespaces: 1 hosts, 2 group seats (trigger of migration 0001),
- * 3 idempotency keys.
- */
-#define LOCK_HOSTS_SQL                                                                 \
-    "SELECT o.u, pg_advisory_xact_lock(1, hashtext(o.u::text)) FROM ("                 \
-    " SELECT u FROM ("                                                                 \
-    "  SELECT user_id AS u FROM meeting_type_hosts WHERE meeting_type_id = $1::uuid"   \
-    "  UNION SELECT user_id FROM meeting_types WHERE id = $1::uuid"                    \
-    "  UNION SELECT host_user_id FROM booking_hosts WHERE booking_id = $2::uuid"       \
-    "  UNION SELECT unnest($3::uuid[])"                                                \
-    " ) s WHERE u IS NOT NULL ORDER BY hashtext(u::text), u OFFSET 0) o"
-
 store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
                        const char *const *hosts, size_t nhosts)
 {
@@ -695,18 +803,11 @@ store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
         return STORE_OK;
     pg_params p;
     pg_params_init(&p);
-    pg_p_uuid(&p, type_id);
-    pg_p_uuid(&p, booking_id);
-    strbuf *arr = pg_p_array_begin(&p);
-    for (size_t i = 0; i < nhosts; i++) {
-        if (hosts[i] && !pg_uuid_valid(hosts[i]))
-            p.bad_value = true;
-        pg_array_text(arr, hosts[i]);
-    }
-    pg_p_array_end(&p, arr);
+    lock_params(&p, type_id, booking_id, hosts, nhosts);
     PGresult *res = NULL;
-    store_rc r = p.bad_value ? STORE_OK /* no such rows: nothing to guard */
-                            : pg_exec(c, PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &p, &res, "lock hosts");
+    store_rc r = STORE_OK;
+    if (!p.bad_value && !defer_lock(c, type_id, booking_id, hosts, nhosts)) /* else: no such rows */
+        r = pg_exec(c, PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &p, &res, "lock hosts");
     if (res) {
         remember_locks(c, type_id, booking_id, res);
         PQclear(res);

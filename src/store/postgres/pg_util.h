@@ -59,6 +59,12 @@ typedef struct pg_conn {
     /* Transaction state. */
     bool in_tx;          /* in a transaction (store_begin or an atomic section) */
     const char *begin;   /* its BEGIN, not sent yet: it goes with the first statement */
+    struct {             /* a writer lock not sent yet: it goes with the next statement */
+        bool pending;
+        char type[PG_UUID_LEN + 1], booking[PG_UUID_LEN + 1]; /* "" = none */
+        char hosts[PG_TX_HOSTS][PG_UUID_LEN + 1];
+        int nhosts;
+    } lock;
     bool write_tx;       /* store_begin(write = true): take writer locks */
     store_rc tx_rc;      /* first failure inside the transaction, else STORE_OK */
     /* Writer locks held by this transaction (see pg_lock_hosts). */
