@@ -603,7 +603,7 @@ static void tx_end(pg_conn *c)
  * deferred BEGIN gives (the slot cache reads versions and data together).
  *
  * The BEGIN itself waits for the transaction's first statement and goes
- * to the server in one pipeline with it (exec_pipelined): a round trip
+ * to the server in one pipeline with it (exec_deferred): a round trip
  * less per transaction. A transaction that runs no statement sends
  * nothing at all.
  */
@@ -806,7 +806,9 @@ store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
     lock_params(&p, type_id, booking_id, hosts, nhosts);
     PGresult *res = NULL;
     store_rc r = STORE_OK;
-    if (!p.bad_value && !defer_lock(c, type_id, booking_id, hosts, nhosts)) /* else: no such rows */
+    /* A value no user can have locks nothing: there is nothing to guard. Another
+     * lock already waiting for its statement goes first, with this one. */
+    if (!p.bad_value && !defer_lock(c, type_id, booking_id, hosts, nhosts))
         r = pg_exec(c, PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &p, &res, "lock hosts");
     if (res) {
         remember_locks(c, type_id, booking_id, res);

@@ -162,9 +162,11 @@ store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, cons
  * Writer locks (LOCK_HOSTS_SQL in pg_util.c): in a write
  * transaction, locks the hosts and the owner of meeting type type_id, the
  * hosts of booking booking_id (either may be NULL) and hosts[0..nhosts)
- * before the caller reads what it is going to check. Remembers what it
- * locked so repeated calls in one transaction cost nothing. A no-op
- * outside write transactions (store_begin(write = true)).
+ * before the caller reads what it is going to check (the lock statement
+ * travels with the caller's next statement, ahead of it; its failure is
+ * that statement's). Remembers what it locked so repeated calls in one
+ * transaction cost nothing. A no-op outside write transactions
+ * (store_begin(write = true)).
  */
 store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
                        const char *const *hosts, size_t nhosts);
