@@ -438,11 +438,13 @@ static void remember_locks(pg_conn *c, const char *type_id, const char *booking_
 static store_rc exec_deferred(pg_conn *c, pipe_stmt *main, const char *what)
 {
     pipe_stmt s[PIPE_MAX];
-    int n = 0, lock = -1;
+    int n = 0, begin = -1, lock = -1;
     pg_params lp;
     pg_params_init(&lp);
-    if (c->begin)
+    if (c->begin) {
+        begin = n;
         s[n++] = (pipe_stmt){-1, c->begin, NULL, NULL};
+    }
     if (c->lock.pending) {
         const char *hosts[PG_TX_HOSTS];
         for (int i = 0; i < c->lock.nhosts; i++)
@@ -460,6 +462,8 @@ static store_rc exec_deferred(pg_conn *c, pipe_stmt *main, const char *what)
     if (r == STORE_OK && lock >= 0)
         remember_locks(c, c->lock.type[0] ? c->lock.type : NULL,
                        c->lock.booking[0] ? c->lock.booking : NULL, s[lock].res);
+    if (begin >= 0)
+        PQclear(s[begin].res);
     if (lock >= 0)
         PQclear(s[lock].res);
     if (main)
