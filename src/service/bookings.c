@@ -254,19 +254,16 @@ static size_t make_reminders(app *a, arena *ar, const store_meeting_type *m,
     return n;
 }
 
-static store_rc schedule_reminders(app *a, store_conn *c, arena *ar, const store_booking *b,
-                                   int64_t now)
+/* m: b's meeting type, as read with its reminder lead times. */
+static store_rc schedule_reminders(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
+                                   const store_booking *b, int64_t now)
 {
-    if (!store_supports_jobs(a->store))
-        return STORE_OK;
-    store_meeting_type m = {0};
-    store_rc rc = store_meeting_type_reminders_get(c, b->meeting_type_id, &m);
     outbox_row rows[MAX_REMINDER_ROWS];
-    size_t n = rc == STORE_OK ? make_reminders(a, ar, &m, b, now, rows) : 0;
+    size_t n = make_reminders(a, ar, m, b, now, rows);
     store_outbox_row out[MAX_REMINDER_ROWS];
     for (size_t i = 0; i < n; i++)
         out[i] = outbox_of(b, &rows[i]);
-    return rc == STORE_OK ? store_outbox_insert_many(c, out, n, now) : rc;
+    return store_outbox_insert_many(c, out, n, now);
 }
 
 /* Pending reminders of a booking that moved or was cancelled are withdrawn. */
@@ -584,7 +581,7 @@ static svc_rc reschedule_in_tx(app *a, store_conn *c, arena *ar, const char *id,
     if (rc == STORE_OK)
         rc = withdraw_reminders(a, c, b, "withdrawn: the booking was rescheduled", b->updated_at);
     if (rc == STORE_OK)
-        rc = schedule_reminders(a, c, ar, b, b->updated_at);
+        rc = schedule_reminders(a, c, ar, &m, b, b->updated_at);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 

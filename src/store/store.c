@@ -417,8 +417,7 @@ bool store_supports_jobs(const store *s)
            o->outbox_withdraw && o->outbox_list && o->outbox_requeue && o->outbox_purge_dead &&
            o->outbox_purge_done &&
            o->email_record && o->email_was_sent && o->booking_secret_put &&
-           o->booking_secret_get && o->meeting_type_reminders_get &&
-           o->meeting_type_reminders_put;
+           o->booking_secret_get && o->meeting_type_reminders_put;
 }
 
 /* A backend without the op answers STORE_ERROR instead of crashing. */
@@ -542,11 +541,6 @@ store_rc store_booking_secret_get(store_conn *c, arena *a, const char *booking_i
                                   char **sealed)
 {
     return JOBS_OP(c, booking_secret_get, a, booking_id, sealed);
-}
-
-store_rc store_meeting_type_reminders_get(store_conn *c, const char *id, store_meeting_type *m)
-{
-    return JOBS_OP(c, meeting_type_reminders_get, id, m);
 }
 
 store_rc store_meeting_type_reminders_put(store_conn *c, const store_meeting_type *m)

@@ -89,9 +89,9 @@ typedef struct store_meeting_type {
     int64_t created_at;
     int64_t updated_at;
     /* Reminder lead times (minutes before the start, descending), read with
-     * the type by the meeting type reads (and store_meeting_type_reminders_get)
-     * and written only by store_meeting_type_reminders_put, not by insert or
-     * update. reminders_custom false = the server default. */
+     * the type by the meeting type reads and written only by
+     * store_meeting_type_reminders_put, not by insert or update.
+     * reminders_custom false = the server default. */
     bool reminders_custom;
     int reminder_minutes[STORE_MAX_REMINDERS];
     int nreminders;
@@ -500,8 +500,6 @@ store_rc store_booking_secret_put(store_conn *c, const char *booking_id, const c
 store_rc store_booking_secret_get(store_conn *c, arena *a, const char *booking_id,
                                   char **sealed);
 
-/* Fills m->reminders_custom, reminder_minutes and nreminders of type `id`. */
-store_rc store_meeting_type_reminders_get(store_conn *c, const char *id, store_meeting_type *m);
 /* Stores m's reminder fields for type m->id (custom false = back to the default). */
 store_rc store_meeting_type_reminders_put(store_conn *c, const store_meeting_type *m);
 

@@ -124,7 +124,6 @@ struct store_ops {
                                    int64_t now);
     store_rc (*booking_secret_get)(store_conn *c, arena *a, const char *booking_id,
                                    char **sealed);
-    store_rc (*meeting_type_reminders_get)(store_conn *c, const char *id, store_meeting_type *m);
     store_rc (*meeting_type_reminders_put)(store_conn *c, const store_meeting_type *m);
 };
 

@@ -319,26 +319,6 @@ store_rc pg_booking_secret_get(store_conn *base, arena *a, const char *booking_i
 
 /* ---------------------------------------------------------------- reminder lead times */
 
-/* Stored in meeting_types.reminder_minutes ("" = none, NULL = the server default). */
-store_rc pg_mt_reminders_get(store_conn *base, const char *id, store_meeting_type *m)
-{
-    pg_params p;
-    pg_params_init(&p);
-    pg_p_uuid(&p, id);
-    PGresult *res;
-    store_reminders_parse(NULL, m);
-    store_rc r = pg_exec((pg_conn *)base, PS_MT_REMINDERS_GET,
-                         "SELECT reminder_minutes FROM meeting_types WHERE id = $1::uuid", &p,
-                         &res, "meeting type reminders get");
-    if (r != STORE_OK)
-        return r;
-    r = PQntuples(res) ? STORE_OK : STORE_NOT_FOUND;
-    if (r == STORE_OK)
-        store_reminders_parse(PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0), m);
-    PQclear(res);
-    return r;
-}
-
 store_rc pg_mt_reminders_put(store_conn *base, const store_meeting_type *m)
 {
     pg_conn *c = (pg_conn *)base;

@@ -458,6 +458,5 @@ const store_ops store_postgres_ops = {
     .email_was_sent = pg_email_was_sent,
     .booking_secret_put = pg_booking_secret_put,
     .booking_secret_get = pg_booking_secret_get,
-    .meeting_type_reminders_get = pg_mt_reminders_get,
     .meeting_type_reminders_put = pg_mt_reminders_put,
 };

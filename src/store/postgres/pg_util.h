@@ -46,7 +46,7 @@ enum {
     PS_OB_INSERT_AT, PS_OB_INSERT_MANY, PS_OB_CLAIM, PS_OB_SETTLE, PS_OB_NEXT_DUE,
     PS_OB_WITHDRAW, PS_OB_LIST,
     PS_OB_REQUEUE_ONE, PS_OB_REQUEUE_DEAD, PS_OB_PURGE_DEAD, PS_OB_PURGE_DONE, PS_EMAIL_RECORD, PS_EMAIL_WAS_SENT,
-    PS_SECRET_PUT, PS_SECRET_GET, PS_MT_REMINDERS_GET, PS_MT_REMINDERS_PUT,
+    PS_SECRET_PUT, PS_SECRET_GET, PS_MT_REMINDERS_PUT,
     PS_COUNT
 };
 
@@ -251,7 +251,6 @@ store_rc pg_email_was_sent(store_conn *c, const char *message_id);
 store_rc pg_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,
                                int64_t now);
 store_rc pg_booking_secret_get(store_conn *c, arena *a, const char *booking_id, char **sealed);
-store_rc pg_mt_reminders_get(store_conn *c, const char *id, store_meeting_type *m);
 store_rc pg_mt_reminders_put(store_conn *c, const store_meeting_type *m);
 
 /* SQL for "epoch seconds of a timestamptz column". */

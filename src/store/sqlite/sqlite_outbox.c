@@ -288,23 +288,7 @@ store_rc sq_booking_secret_get(store_conn *base, arena *a, const char *booking_i
 }
 
 /* Reminder lead times live in meeting_types.reminder_minutes as "1440,60"
- * ("" = none, NULL = the server default). */
-store_rc sq_mt_reminders_get(store_conn *base, const char *id, store_meeting_type *m)
-{
-    sq_conn *c = (sq_conn *)base;
-    sqlite3_stmt *st = sq_stmt(c, ST_MT_REMINDERS_GET,
-                               "SELECT reminder_minutes FROM meeting_types WHERE id = ?");
-    if (!st)
-        return STORE_ERROR;
-    sq_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    store_reminders_parse(rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL, m);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return STORE_OK;
-    return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_rc(c, rc, "meeting type reminders get");
-}
-
+ * ("" = none, NULL = the server default; read by store_reminders_parse). */
 store_rc sq_mt_reminders_put(store_conn *base, const store_meeting_type *m)
 {
     sq_conn *c = (sq_conn *)base;

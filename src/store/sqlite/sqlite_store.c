@@ -706,6 +706,5 @@ const store_ops store_sqlite_ops = {
     .email_was_sent = sq_email_was_sent,
     .booking_secret_put = sq_booking_secret_put,
     .booking_secret_get = sq_booking_secret_get,
-    .meeting_type_reminders_get = sq_mt_reminders_get,
     .meeting_type_reminders_put = sq_mt_reminders_put,
 };

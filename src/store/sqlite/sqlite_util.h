@@ -92,7 +92,7 @@ enum {
     ST_IDEM_RELEASE, ST_SCHEDULE_VERSION,
     ST_OB_INSERT_AT, ST_OB_CLAIM, ST_OB_SETTLE, ST_OB_NEXT_DUE, ST_OB_WITHDRAW, ST_OB_LIST,
     ST_OB_LIST_STATUS, ST_OB_REQUEUE_ONE, ST_OB_REQUEUE_DEAD, ST_OB_PURGE_DEAD, ST_OB_PURGE_DONE, ST_EMAIL_RECORD,
-    ST_EMAIL_WAS_SENT, ST_SECRET_PUT, ST_SECRET_GET, ST_MT_REMINDERS_GET, ST_MT_REMINDERS_PUT,
+    ST_EMAIL_WAS_SENT, ST_SECRET_PUT, ST_SECRET_GET, ST_MT_REMINDERS_PUT,
     ST_COUNT
 };
 _Static_assert(ST_COUNT <= SQ_MAX_STMTS, "raise SQ_MAX_STMTS");
@@ -167,7 +167,6 @@ store_rc sq_email_was_sent(store_conn *c, const char *message_id);
 store_rc sq_booking_secret_put(store_conn *c, const char *booking_id, const char *sealed,
                                int64_t now);
 store_rc sq_booking_secret_get(store_conn *c, arena *a, const char *booking_id, char **sealed);
-store_rc sq_mt_reminders_get(store_conn *c, const char *id, store_meeting_type *m);
 store_rc sq_mt_reminders_put(store_conn *c, const store_meeting_type *m);
 
 #endif

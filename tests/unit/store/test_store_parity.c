@@ -483,25 +483,21 @@ static void scenario_jobs(fixture *f)
     assert_int_equal(store_booking_secret_put(f->c, BK(2), "s2", T0), STORE_OK);
     assert_int_equal(store_booking_secret_get(f->c, f->a, BK(2), &sealed), STORE_OK);
     assert_string_equal(sealed, "s2");
-    store_meeting_type m = {.id = MT1};
-    assert_int_equal(store_meeting_type_reminders_get(f->c, MT1, &m), STORE_OK);
+    /* Reminder lead times are read with the type; "" (none) is not NULL (default). */
+    store_meeting_type m;
+    assert_int_equal(store_meeting_type_get(f->c, f->a, MT1, &m), STORE_OK);
     assert_false(m.reminders_custom);
     m.reminders_custom = true;
     m.nreminders = 2;
     m.reminder_minutes[0] = 1440;
     m.reminder_minutes[1] = 60;
     assert_int_equal(store_meeting_type_reminders_put(f->c, &m), STORE_OK);
-    store_meeting_type back = {0};
-    assert_int_equal(store_meeting_type_reminders_get(f->c, MT1, &back), STORE_OK);
+    store_meeting_type back;
+    assert_int_equal(store_meeting_type_get(f->c, f->a, MT1, &back), STORE_OK);
     assert_true(back.reminders_custom);
     assert_int_equal(back.nreminders, 2);
+    assert_int_equal(back.reminder_minutes[0], 1440);
     assert_int_equal(back.reminder_minutes[1], 60);
-    /* The meeting type reads carry them too; "" (none) is not NULL (default). */
-    store_meeting_type got;
-    assert_int_equal(store_meeting_type_get(f->c, f->a, MT1, &got), STORE_OK);
-    assert_true(got.reminders_custom);
-    assert_int_equal(got.nreminders, 2);
-    assert_int_equal(got.reminder_minutes[0], 1440);
     m.nreminders = 0;
     assert_int_equal(store_meeting_type_reminders_put(f->c, &m), STORE_OK);
     store_meeting_type *list;
