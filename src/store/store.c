@@ -275,14 +275,6 @@ store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day)
     return c->ops->override_delete(c, user_id, day);
 }
 
-store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                        const char *meeting_type_id, const char *exclude_booking,
-                        store_busy **out, size_t *count)
-{
-    return c->ops->busy_get(c, a, host_id, from, to, meeting_type_id, exclude_booking, out,
-                            count);
-}
-
 void store_reminders_parse(const char *s, store_meeting_type *m)
 {
     m->reminders_custom = s != NULL;
@@ -311,8 +303,8 @@ store_rc store_host_schedule_get(store_conn *c, arena *a, const store_schedule_q
         rc = store_overrides_get(c, a, q->host_id, q->from_day, q->to_day, &out->overrides,
                                  &out->noverrides);
     if (rc == STORE_OK)
-        rc = store_busy_get(c, a, q->host_id, q->busy_from, q->busy_to, q->meeting_type_id,
-                            q->exclude_booking, &out->busy, &out->nbusy);
+        rc = c->ops->busy_get(c, a, q->host_id, q->busy_from, q->busy_to, q->meeting_type_id,
+                              q->exclude_booking, &out->busy, &out->nbusy);
     if (rc == STORE_OK)
         out->zone = u.schedule_time_zone;
     return rc;

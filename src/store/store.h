@@ -262,22 +262,14 @@ store_rc store_override_delete(store_conn *c, const char *user_id, int32_t day);
 /* ---- occupancy ---- */
 
 /*
- * The active holds of host_id whose busy range overlaps [from, to),
- * flagged same_type when they belong to meeting_type_id, leaving out
- * exclude_booking (may be NULL; a booking being moved). Reads through
- * the (host, range) index.
- */
-store_rc store_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                        const char *meeting_type_id, const char *exclude_booking,
-                        store_busy **out, size_t *count);
-
-/*
  * What the slot engine needs of one host, in one read where the backend
  * can: the zone its schedule is kept in, its active weekly rules (ids may
- * be NULL), its overrides with from_day <= day <= to_day and its holds
- * meeting [busy_from, busy_to) — what store_user_get, store_rules_get,
- * store_overrides_get and store_busy_get give, in their orders.
- * STORE_NOT_FOUND when there is no such user.
+ * be NULL) and its overrides with from_day <= day <= to_day, as
+ * store_user_get, store_rules_get and store_overrides_get give them; and
+ * its active holds whose busy range overlaps [busy_from, busy_to), by
+ * busy_start, flagged same_type when they belong to meeting_type_id,
+ * leaving out exclude_booking (a booking being moved). STORE_NOT_FOUND
+ * when there is no such user.
  */
 typedef struct store_host_schedule {
     char *zone;

@@ -65,12 +65,14 @@ struct store_ops {
     store_rc (*override_put)(store_conn *c, const char *user_id, const store_override *o,
                              int64_t now);
     store_rc (*override_delete)(store_conn *c, const char *user_id, int32_t day);
-    store_rc (*busy_get)(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                         const char *meeting_type_id, const char *exclude_booking,
-                        store_busy **out, size_t *count);
-    /* Optional: else store_host_schedule_get makes its four calls. */
+    /* One of the two: host_schedule_get, or busy_get (the holds of
+     * store_host_schedule_get) for it to read them with user_get, rules_get
+     * and overrides_get. */
     store_rc (*host_schedule_get)(store_conn *c, arena *a, const store_schedule_query *q,
                                   store_host_schedule *out);
+    store_rc (*busy_get)(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
+                         const char *meeting_type_id, const char *exclude_booking,
+                         store_busy **out, size_t *count);
     store_rc (*booking_insert)(store_conn *c, const store_booking *b,
                                const store_booking_host *hosts, size_t nhosts);
     /* Optional: else store_booking_create makes its three calls. */

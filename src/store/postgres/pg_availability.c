@@ -226,59 +226,13 @@ store_rc pg_override_put(store_conn *base, const char *user_id, const store_over
 }
 
 /*
- * In a write transaction the host's writer lock is taken first (see
- * pg_lock_hosts), so the answer stays true until the transaction ends.
- * The slice busy_start in (from - 1 day, to) reads a bounded range of the
- * (host, busy_start) index: every busy range is shorter than a day.
- */
-store_rc pg_busy_get(store_conn *base, arena *a, const char *host_id, int64_t from, int64_t to,
-                     const char *meeting_type_id, const char *exclude_booking, store_busy **out,
-                     size_t *count)
-{
-    pg_conn *c = (pg_conn *)base;
-    store_rc r = pg_lock_hosts(c, meeting_type_id, NULL, &host_id, 1);
-    if (r != STORE_OK)
-        return r;
-    pg_params p;
-    pg_params_init(&p);
-    pg_p_uuid(&p, host_id);
-    pg_p_time(&p, from);
-    pg_p_time(&p, to);
-    pg_p_uuid(&p, meeting_type_id);
-    pg_p_uuid(&p, exclude_booking);
-    PGresult *res = NULL;
-    r = pg_exec(c, PS_BUSY_GET,
-                "SELECT " PG_EPOCH("h.start_time") ", " PG_EPOCH("h.end_time") ", "
-                PG_EPOCH("h.busy_start") ", " PG_EPOCH("h.busy_end") ","
-                " h.meeting_type_id = $4::uuid FROM booking_hosts h"
-                " WHERE h.host_user_id = $1::uuid AND h.active"
-                " AND h.busy_start > to_timestamp($2) - interval '1 day'"
-                " AND h.busy_start < to_timestamp($3) AND h.busy_end > to_timestamp($2)"
-                " AND h.booking_id IS DISTINCT FROM $5::uuid"
-                " ORDER BY h.busy_start, h.busy_end, h.start_time, h.end_time,"
-                " h.meeting_type_id, h.booking_id",
-                &p, &res, "busy get");
-    if (r != STORE_OK && r != STORE_NOT_FOUND) /* NOT_FOUND: an id that cannot exist */
-        return r;
-    int n = res ? PQntuples(res) : 0;
-    store_busy *items = arena_calloc(a, (size_t)n + 1, sizeof(*items));
-    for (int i = 0; i < n; i++)
-        items[i] = (store_busy){
-            .start = pg_int(res, i, 0), .end = pg_int(res, i, 1),
-            .busy_start = pg_int(res, i, 2), .busy_end = pg_int(res, i, 3),
-            .same_type = pg_bool(res, i, 4), .seats = 1,
-        };
-    PQclear(res);
-    *out = items;
-    *count = (size_t)n;
-    return STORE_OK;
-}
-
-/*
  * store_host_schedule_get in one statement: the user's zone (kind 0),
- * rules (1), overrides (2) and holds (3), as the four reads above return
- * them, in one snapshot and one round trip. Taken first, like pg_busy_get,
- * the host's writer lock.
+ * rules (1), overrides (2) and holds (3), in one snapshot and one round
+ * trip. In a write transaction the host's writer lock is taken first (see
+ * pg_lock_hosts), so the answer stays true until the transaction ends.
+ * The slice busy_start in (busy_from - 1 day, busy_to) reads a bounded
+ * range of the (host, busy_start) index: every busy range is shorter than
+ * a day.
  */
 store_rc pg_host_schedule_get(store_conn *base, arena *a, const store_schedule_query *q,
                               store_host_schedule *out)

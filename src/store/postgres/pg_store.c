@@ -11,9 +11,9 @@
  *    alone, so a check followed by an insert cannot be overtaken. Here a
  *    write transaction runs in READ COMMITTED and takes a transaction-
  *    scoped advisory lock per host (pg_lock_hosts) just before it reads
- *    what it checks: the host's bookings (busy_get) or a standing booking
- *    of the type (find_standing); idempotency keys get a lock of their
- *    own (idem_get) and a moved or cancelled booking its row lock
+ *    what it checks: the host's bookings (host_schedule_get) or a
+ *    standing booking of the type (find_standing); idempotency keys get a
+ *    lock of their own (idem_get) and a moved or cancelled booking its row lock
  *    (booking_get ... FOR UPDATE). Writers of other hosts run in parallel.
  *    The exclusion constraint on booking_hosts is the hard guarantee
  *    underneath: even a writer that skipped the locks cannot double-book.
@@ -427,7 +427,6 @@ const store_ops store_postgres_ops = {
     .overrides_get = pg_overrides_get,
     .override_put = pg_override_put,
     .override_delete = pg_override_delete,
-    .busy_get = pg_busy_get,
     .host_schedule_get = pg_host_schedule_get,
     .booking_insert = pg_booking_insert,
     .booking_create = pg_booking_create,

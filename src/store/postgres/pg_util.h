@@ -38,7 +38,7 @@ enum {
     PS_MT_GET_SLUG, PS_MT_LIST, PS_MT_LIST_ACTIVE, PS_MT_UPDATE, PS_MT_DELETE,
     PS_RULES_GET, PS_RULES_DELETE, PS_RULES_INSERT,
     PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT,
-    PS_BUSY_GET, PS_HOST_SCHEDULE, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
+    PS_HOST_SCHEDULE, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
     PS_BK_INSERT, PS_BK_CREATE, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST,
     PS_BK_HOSTS,
     PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT,
@@ -193,9 +193,6 @@ store_rc pg_overrides_get(store_conn *c, arena *a, const char *user_id, int32_t 
 store_rc pg_override_put(store_conn *c, const char *user_id, const store_override *o,
                          int64_t now);
 store_rc pg_override_delete(store_conn *c, const char *user_id, int32_t day);
-store_rc pg_busy_get(store_conn *c, arena *a, const char *host_id, int64_t from, int64_t to,
-                     const char *meeting_type_id, const char *exclude_booking, store_busy **out,
-                     size_t *count);
 store_rc pg_host_schedule_get(store_conn *c, arena *a, const store_schedule_query *q,
                               store_host_schedule *out);
 store_rc pg_schedule_version(store_conn *c, const char *user_id, int64_t *version);

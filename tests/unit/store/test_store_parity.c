@@ -264,20 +264,23 @@ static void scenario_bookings(fixture *f)
     assert_int_equal(book(f, BK(5), MT1, T0 - 1200, NULL), STORE_OK); /* BK1's time is free */
     assert_int_equal(move(f, BK(5), T0 + 14400, T0 - 1200), STORE_OK);
     assert_int_equal(move(f, BK(5), T0 + 2400, T0 + 14400), STORE_CONFLICT);
-    store_busy *busy;
-    size_t n;
-    assert_int_equal(store_busy_get(f->c, f->a, U1, T0 - 86400, T0 + 86400, MT1, BK(2), &busy,
-                                    &n), STORE_OK);
+    store_schedule_query q = {U1, 0, 0, T0 - 86400, T0 + 86400, MT1, BK(2)};
+    store_host_schedule hs;
+    assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_OK);
+    const store_busy *busy = hs.busy;
+    size_t n = hs.nbusy;
     for (size_t i = 0; i < n; i++)
-        note(f, "busy %lld-%lld same=%d seats=%d", (long long)(busy[i].busy_start - T0),
-             (long long)(busy[i].busy_end - T0), busy[i].same_type, busy[i].seats);
+        note(f, "busy %lld-%lld meeting %lld-%lld same=%d seats=%d",
+             (long long)(busy[i].busy_start - T0), (long long)(busy[i].busy_end - T0),
+             (long long)(busy[i].start - T0), (long long)(busy[i].end - T0), busy[i].same_type,
+             busy[i].seats);
     assert_int_equal(n, 3);
     assert_false(busy[0].same_type);
     assert_true(busy[2].same_type);
     note_version(f, "after bookings u1", U1);
 }
 
-/* One read of a host's schedule gives what the four separate reads give. */
+/* One read of a host's schedule gives what the separate reads give. */
 static void scenario_host_schedule(fixture *f)
 {
     store_override closed = {20003, NULL, 0};
@@ -288,12 +291,9 @@ static void scenario_host_schedule(fixture *f)
     assert_string_equal(hs.zone, "UTC");
     store_rule *rules;
     store_override *ov;
-    store_busy *busy;
-    size_t nr, no, nb;
+    size_t nr, no;
     assert_int_equal(store_rules_get(f->c, f->a, U1, &rules, &nr), STORE_OK);
     assert_int_equal(store_overrides_get(f->c, f->a, U1, 19990, 20010, &ov, &no), STORE_OK);
-    assert_int_equal(store_busy_get(f->c, f->a, U1, q.busy_from, q.busy_to, MT1, BK(2), &busy,
-                                    &nb), STORE_OK);
     assert_int_equal(hs.nrules, nr);
     assert_int_equal(nr, 3);
     for (size_t i = 0; i < nr; i++) {
@@ -316,15 +316,16 @@ static void scenario_host_schedule(fixture *f)
         note(f, "schedule override %d windows %zu", hs.overrides[i].day,
              hs.overrides[i].nwindows);
     }
-    assert_int_equal(hs.nbusy, nb);
-    assert_int_equal(nb, 3);
-    for (size_t i = 0; i < nb; i++) {
-        assert_int_equal(hs.busy[i].start, busy[i].start);
-        assert_int_equal(hs.busy[i].end, busy[i].end);
-        assert_int_equal(hs.busy[i].busy_start, busy[i].busy_start);
-        assert_int_equal(hs.busy[i].busy_end, busy[i].busy_end);
-        assert_int_equal(hs.busy[i].same_type, busy[i].same_type);
-        assert_int_equal(hs.busy[i].seats, busy[i].seats);
+    /* The holds scenario_bookings left (BK2 left out): the group pair and BK5. */
+    assert_int_equal(hs.nbusy, 3);
+    const int64_t holds[3][2] = {{T0 + 7200, 0}, {T0 + 7200, 0}, {T0 + 14400, 1}};
+    for (size_t i = 0; i < hs.nbusy; i++) {
+        assert_int_equal(hs.busy[i].start, holds[i][0]);
+        assert_int_equal(hs.busy[i].end, holds[i][0] + 1800);
+        assert_int_equal(hs.busy[i].busy_start, holds[i][0]);
+        assert_int_equal(hs.busy[i].busy_end, holds[i][0] + 2400);
+        assert_int_equal(hs.busy[i].same_type, holds[i][1]);
+        assert_int_equal(hs.busy[i].seats, 1);
     }
     /* A narrow window: only the holds that meet it. */
     q.busy_from = T0 + 2400;
