@@ -307,9 +307,9 @@ static bool serve_web_app(void *ctx, http_request *req, http_response *res)
 /*
  * API handlers let run at once. On PostgreSQL each keeps a backend process
  * busy, and on two cores a few at a time get more done than many that the
- * scheduler switches between (bench/README.md: 4 gave 1,084-1,139
- * bookings/s where 16 gave 961-1,003); SQLite's writes combine best when
- * many wait together.
+ * scheduler switches between (bench/README.md: with 16 clients, 4 at a
+ * time booked 975-1,033/s where no limit gave 867-924); SQLite's writes
+ * combine best when many wait together.
  */
 static int max_active(const config *cfg, store *st)
 {
