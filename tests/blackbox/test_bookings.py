@@ -3,7 +3,7 @@ idempotency and access rules (issue #4)."""
 
 import re
 
-from booking_fixtures import (book, book_body, clock_server, close_servers, host, meeting_type,
+from booking_fixtures import (ALL_DAY, book, book_body, clock_server, close_servers, host, meeting_type,
                               slots)
 from harness import RFC3339_UTC_RE, UUID_RE, assert_error, new_user
 
@@ -72,6 +72,28 @@ def test_neighbours_buffers_decide_a_booking():
     assert book(s, b["id"], "2027-03-16T14:45:00Z").status == 201  # holds 14:45-15:45
     assert_error(book(s, c["id"], "2027-03-16T16:00:00Z"), 409, "slot_unavailable")
     assert book(s, c["id"], "2027-03-16T16:15:00Z").status == 201
+
+
+def test_a_longer_seat_of_an_earlier_group_slot_still_counts():
+    # The check reads a host's holds from the last one outside a group slot
+    # that starts before the new booking. Seats of one group slot may hold
+    # different ranges (the type's buffers changed between them); the seat
+    # that starts first and ends last must still count.
+    s = clock_server()
+    h = host(s, rules=ALL_DAY, tz="UTC")
+    g = meeting_type(s, h, kind="group", seats=3, duration_minutes=60)
+    one = meeting_type(s, h, duration_minutes=30)
+    assert book(s, one["id"], "2027-03-17T08:00:00Z").status == 201      # holds 08:00-08:30
+    assert book(s, g["id"], "2027-03-17T10:00:00Z").status == 201        # holds 10:00-11:00
+    r = s.patch("/api/meeting-types/" + g["id"], json={"buffer_before_minutes": 30,
+                                                        "buffer_after_minutes": 60}, token=h.token)
+    assert r.status == 200, r
+    assert book(s, g["id"], "2027-03-17T10:00:00Z").status == 201        # holds 09:30-12:00
+    for start in ("2027-03-17T09:30:00Z", "2027-03-17T11:00:00Z", "2027-03-17T11:30:00Z"):
+        assert_error(book(s, one["id"], start), 409, "slot_unavailable")
+    offered = [x["start"] for x in slots(s, one["id"], date="2027-03-17", tz="UTC")]
+    assert "2027-03-17T11:30:00Z" not in offered and "2027-03-17T09:00:00Z" in offered
+    assert book(s, one["id"], "2027-03-17T12:00:00Z").status == 201
 
 
 def test_daily_limit_counts_the_whole_host_day():

@@ -181,6 +181,14 @@ store_rc sq_override_put(store_conn *base, const char *user_id, const store_over
     return sq_release(c);
 }
 
+/*
+ * The host's active busy ranges that meet [from, to). The index slice
+ * starts at the last range outside a group slot that starts at or before
+ * `from` (P), not a whole day before it: the overlap triggers keep every
+ * earlier range, which shares no group slot with P, from overlapping P,
+ * so it ends before `from` (see migration 0008). A host booked back to
+ * back with 5-minute meetings had 288 rows in the day's slice.
+ */
 store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t from, int64_t to,
                      const char *meeting_type_id, const char *exclude_booking, store_busy **out,
                      size_t *count)
@@ -190,7 +198,12 @@ store_rc sq_busy_get(store_conn *base, arena *a, const char *host_id, int64_t fr
                                "SELECT h.start_time, h.end_time, h.busy_start, h.busy_end,"
                                " h.meeting_type_id = ?4 FROM booking_hosts h"
                                " WHERE h.host_user_id = ?1 AND h.active = 1"
-                               " AND h.busy_start > ?2 - 86400 AND h.busy_start < ?3"
+                               " AND h.busy_start >= coalesce((SELECT p.busy_start"
+                               "  FROM booking_hosts p WHERE p.host_user_id = ?1"
+                               "  AND p.active = 1 AND p.group_key IS NULL"
+                               "  AND p.busy_start <= ?2 AND p.busy_start > ?2 - 86400"
+                               "  ORDER BY p.busy_start DESC LIMIT 1), ?2 - 86399)"
+                               " AND h.busy_start < ?3"
                                " AND h.busy_end > ?2 AND h.booking_id IS NOT ?5"
                                " ORDER BY h.busy_start");
     if (!st)
