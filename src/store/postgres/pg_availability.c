@@ -230,9 +230,11 @@ store_rc pg_override_put(store_conn *base, const char *user_id, const store_over
  * rules (1), overrides (2) and holds (3), in one snapshot and one round
  * trip. In a write transaction the host's writer lock is taken first (see
  * pg_lock_hosts), so the answer stays true until the transaction ends.
- * The slice busy_start in (busy_from - 1 day, busy_to) reads a bounded
- * range of the (host, busy_start) index: every busy range is shorter than
- * a day.
+ * The holds are a bounded range of the (host, busy_start) index: from the
+ * host's last hold outside a group slot that starts at or before
+ * busy_from (every earlier hold ends before it starts: the exclusion
+ * constraint keeps them apart), or else from a day before busy_from
+ * (every busy range is shorter than a day), up to busy_to.
  */
 store_rc pg_host_schedule_get(store_conn *base, arena *a, const store_schedule_query *q,
                               store_host_schedule *out)
@@ -267,7 +269,11 @@ store_rc pg_host_schedule_get(store_conn *base, arena *a, const store_schedule_q
                 ", " PG_EPOCH("h.start_time") ", " PG_EPOCH("h.end_time") ","
                 " h.meeting_type_id = $6::uuid FROM booking_hosts h"
                 " WHERE h.host_user_id = $1::uuid AND h.active"
-                " AND h.busy_start > to_timestamp($4) - interval '1 day'"
+                " AND h.busy_start >= coalesce((SELECT p.busy_start FROM booking_hosts p"
+                "  WHERE p.host_user_id = $1::uuid AND p.active AND p.group_key IS NULL"
+                "  AND p.busy_start <= to_timestamp($4)"
+                "  AND p.busy_start > to_timestamp($4) - interval '1 day'"
+                "  ORDER BY p.busy_start DESC LIMIT 1), to_timestamp($4) - interval '1 day')"
                 " AND h.busy_start < to_timestamp($5) AND h.busy_end > to_timestamp($4)"
                 " AND h.booking_id IS DISTINCT FROM $7::uuid"
                 " ORDER BY k, a, b, c, d, same",
