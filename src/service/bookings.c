@@ -386,8 +386,13 @@ static svc_rc precheck_run(app *a, store_conn *c, arena *ar, const store_meeting
     return rc;
 }
 
+/*
+ * last: nothing but the commit follows (no commit hook); a failed insert
+ * may then be the commit's answer (store_booking_create), which
+ * bookings_create maps as this does.
+ */
 static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting_type *m,
-                           create_plan *p, const precheck *pc, booking_result *out,
+                           create_plan *p, const precheck *pc, bool last, booking_result *out,
                            svc_error *e)
 {
     store_booking *b = &p->booking;
@@ -421,7 +426,7 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
             rows[nrows++] = outbox_of(b, &p->reminders[i]);
     }
     rc = store_booking_create(c, b, make_holds(ar, m, b->start_time, hosts, nhosts), nhosts,
-                              p->sealed_token, rows, nrows, now);
+                              p->sealed_token, rows, nrows, now, last);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
@@ -442,7 +447,7 @@ typedef struct create_work {
 static store_rc create_write(store_conn *c, void *ctx)
 {
     create_work *w = ctx;
-    if (create_in_tx(w->a, c, w->ar, w->m, w->plan, w->pc, w->out, w->e) != SVC_OK ||
+    if (create_in_tx(w->a, c, w->ar, w->m, w->plan, w->pc, !w->hook, w->out, w->e) != SVC_OK ||
         (w->hook && w->hook(w->hook_ctx, c, w->out, w->e) != SVC_OK)) {
         w->refused = true;
         return STORE_ERROR;

@@ -428,10 +428,10 @@ store_rc store_outbox_insert_at(store_conn *c, const char *event_id, const char 
 
 store_rc store_booking_create(store_conn *c, const store_booking *b,
                               const store_booking_host *hosts, size_t nhosts, const char *sealed,
-                              const store_outbox_row *rows, size_t nrows, int64_t now)
+                              const store_outbox_row *rows, size_t nrows, int64_t now, bool last)
 {
     if (c->ops->booking_create)
-        return c->ops->booking_create(c, b, hosts, nhosts, sealed, rows, nrows, now);
+        return c->ops->booking_create(c, b, hosts, nhosts, sealed, rows, nrows, now, last);
     store_rc rc = store_booking_insert(c, b, hosts, nhosts);
     if (rc == STORE_OK && sealed)
         rc = store_booking_secret_put(c, b->id, sealed, now);

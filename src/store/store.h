@@ -396,10 +396,14 @@ store_rc store_outbox_insert_many(store_conn *c, const store_outbox_row *rows, s
  * manage token (store_booking_secret_put; none when sealed is NULL) and
  * its outbox rows (store_outbox_insert_many), in one statement where the
  * backend can. STORE_CONFLICT as store_booking_insert.
+ *
+ * last: nothing but store_commit follows in this transaction. PostgreSQL
+ * then sends the statement with the COMMIT, a round trip less, and its
+ * failure (STORE_CONFLICT, say) is store_commit's answer instead.
  */
 store_rc store_booking_create(store_conn *c, const store_booking *b,
                               const store_booking_host *hosts, size_t nhosts, const char *sealed,
-                              const store_outbox_row *rows, size_t nrows, int64_t now);
+                              const store_outbox_row *rows, size_t nrows, int64_t now, bool last);
 
 /*
  * Claims up to `limit` due rows, earliest available_at first (then id):

@@ -79,7 +79,7 @@ struct store_ops {
     store_rc (*booking_create)(store_conn *c, const store_booking *b,
                                const store_booking_host *hosts, size_t nhosts,
                                const char *sealed, const store_outbox_row *rows, size_t nrows,
-                               int64_t now);
+                               int64_t now, bool last);
     store_rc (*booking_get)(store_conn *c, arena *a, const char *id, store_booking *out);
     store_rc (*booking_find_standing)(store_conn *c, arena *a, const char *meeting_type_id,
                                       int64_t start, const char *email, store_booking *out);

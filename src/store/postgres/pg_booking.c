@@ -96,16 +96,9 @@ store_rc pg_booking_insert(store_conn *base, const store_booking *b,
 /* One statement: each round trip costs PostgreSQL more than most of these inserts. */
 store_rc pg_booking_create(store_conn *base, const store_booking *b,
                            const store_booking_host *hosts, size_t nhosts, const char *sealed,
-                           const store_outbox_row *rows, size_t nrows, int64_t now)
+                           const store_outbox_row *rows, size_t nrows, int64_t now, bool last)
 {
-    pg_params p;
-    pg_params_init(&p);
-    booking_params(&p, b, hosts, nhosts);
-    pg_p_text(&p, sealed);
-    pg_p_outbox_rows(&p, rows, nrows);
-    pg_p_time(&p, now);
-    store_rc r = pg_exec(
-        (pg_conn *)base, PS_BK_CREATE,
+    static const char sql[] =
         "WITH " BK_ROW ", h AS (" BK_HOLDS " RETURNING 1),"
         " s AS (INSERT INTO booking_secrets (booking_id, sealed_manage_token, created_at)"
         " SELECT b.id, $23, to_timestamp($29) FROM b WHERE $23::text IS NOT NULL RETURNING 1)"
@@ -113,8 +106,16 @@ store_rc pg_booking_create(store_conn *base, const store_booking *b,
         " updated_at) SELECT r.id, r.topic, r.agg, r.payload::jsonb, to_timestamp(r.due),"
         " to_timestamp($29), to_timestamp($29) FROM b, unnest($24::text[], $25::text[],"
         " $26::text[], $27::text[], $28::bigint[]) WITH ORDINALITY"
-        " AS r(id, topic, agg, payload, due, n) ORDER BY r.n",
-        &p, NULL, "booking create");
+        " AS r(id, topic, agg, payload, due, n) ORDER BY r.n";
+    pg_conn *c = (pg_conn *)base;
+    pg_params p;
+    pg_params_init(&p);
+    booking_params(&p, b, hosts, nhosts);
+    pg_p_text(&p, sealed);
+    pg_p_outbox_rows(&p, rows, nrows);
+    pg_p_time(&p, now);
+    store_rc r = last ? pg_exec_with_commit(c, PS_BK_CREATE, sql, &p, "booking create")
+                      : pg_exec(c, PS_BK_CREATE, sql, &p, NULL, "booking create");
     pg_params_release(&p);
     return r;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/xalloc.h"
 
 /* Statements that lose a deadlock or a serialization check are retried this often. */
 #define PG_RETRIES 4
@@ -352,7 +353,7 @@ typedef struct pipe_stmt {
     PGresult *res;     /* its result, when it succeeded */
 } pipe_stmt;
 
-#define PIPE_MAX 3 /* BEGIN, a writer lock, a statement */
+#define PIPE_MAX 4 /* BEGIN, a writer lock, a write kept for the COMMIT, a statement */
 
 /*
  * Statements in one pipeline, one round trip, each prepared on its first
@@ -431,9 +432,17 @@ static void lock_params(pg_params *p, const char *type_id, const char *booking_i
 static void remember_locks(pg_conn *c, const char *type_id, const char *booking_id,
                            const PGresult *res);
 
+static void drop_last(pg_conn *c)
+{
+    free(c->last.buf);
+    c->last.buf = NULL;
+    c->last.pending = false;
+}
+
 /*
- * Sends what the transaction has put off — its BEGIN, a writer lock —
- * and then the statement `main` (may be NULL), all in one pipeline.
+ * Sends what the transaction has put off — its BEGIN, a writer lock, the
+ * statement kept by pg_exec_with_commit — and then the statement `main`
+ * (may be NULL), all in one pipeline.
  */
 static store_rc exec_deferred(pg_conn *c, pipe_stmt *main, const char *what)
 {
@@ -454,11 +463,21 @@ static store_rc exec_deferred(pg_conn *c, pipe_stmt *main, const char *what)
         lock = n;
         s[n++] = (pipe_stmt){PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &lp, NULL};
     }
+    int last = -1;
+    if (c->last.pending) {
+        last = n;
+        s[n++] = (pipe_stmt){c->last.id, c->last.sql, &c->last.p, NULL};
+        what = c->last.what; /* the first failure is the answer: most likely its */
+    }
     if (main)
         s[n++] = *main;
     c->begin = NULL; /* sent now, whatever becomes of them */
     c->lock.pending = false;
     store_rc r = exec_pipeline(c, s, n, what);
+    if (last >= 0) {
+        PQclear(s[last].res);
+        drop_last(c);
+    }
     if (r == STORE_OK && lock >= 0)
         remember_locks(c, c->lock.type[0] ? c->lock.type : NULL,
                        c->lock.booking[0] ? c->lock.booking : NULL, s[lock].res);
@@ -477,7 +496,7 @@ static store_rc exec_once(pg_conn *c, int id, const char *sql, const pg_params *
 {
     char name[16];
     snprintf(name, sizeof(name), "cal%d", id);
-    if (c->begin || c->lock.pending) {
+    if (c->begin || c->lock.pending || c->last.pending) {
         pipe_stmt main = {id, sql, p, NULL};
         store_rc r = exec_deferred(c, &main, what);
         *out = main.res;
@@ -556,6 +575,32 @@ store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresu
     }
 }
 
+store_rc pg_exec_with_commit(pg_conn *c, int id, const char *sql, const pg_params *p,
+                             const char *what)
+{
+    if (!c->in_tx || c->tx_rc != STORE_OK || c->last.pending || (p && p->bad_value))
+        return pg_exec(c, id, sql, p, NULL, what);
+    size_t len = 1;
+    for (int i = 0; p && i < p->n; i++)
+        len += p->v[i] ? strlen(p->v[i]) + 1 : 0;
+    char *at = c->last.buf = xmalloc(len);
+    pg_params_init(&c->last.p);
+    for (int i = 0; p && i < p->n; i++) {
+        const char *v = p->v[i];
+        c->last.p.v[c->last.p.n++] = v ? at : NULL;
+        if (v) {
+            size_t k = strlen(v) + 1;
+            memcpy(at, v, k);
+            at += k;
+        }
+    }
+    c->last.id = id;
+    c->last.sql = sql;
+    c->last.what = what;
+    c->last.pending = true;
+    return STORE_OK;
+}
+
 store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
                        int64_t *changed, const char *what)
 {
@@ -574,7 +619,7 @@ store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
 /* A statement without parameters or prepared plan (transaction control). */
 static store_rc simple(pg_conn *c, const char *sql, const char *what)
 {
-    if (c->begin || c->lock.pending) { /* what was put off comes first */
+    if (c->begin || c->lock.pending || c->last.pending) { /* what was put off comes first */
         store_rc r = exec_deferred(c, NULL, what);
         if (r != STORE_OK)
             return r;
@@ -589,6 +634,7 @@ static store_rc simple(pg_conn *c, const char *sql, const char *what)
 
 static void tx_end(pg_conn *c)
 {
+    drop_last(c);
     c->in_tx = false;
     c->begin = NULL;
     c->lock.pending = false;
@@ -642,12 +688,22 @@ store_rc pg_tx_commit(pg_conn *c)
         return STORE_ERROR;
     }
     store_rc r = c->tx_rc;
-    c->lock.pending = false; /* nothing follows it: nothing to guard */
-    if (r == STORE_OK && c->begin) { /* nothing was sent: nothing to commit */
+    if (!c->last.pending)
+        c->lock.pending = false; /* nothing follows it: nothing to guard */
+    if (r == STORE_OK && c->begin && !c->last.pending) { /* nothing sent: nothing to commit */
         tx_end(c);
         return STORE_OK;
     }
-    if (r == STORE_OK) {
+    if (r == STORE_OK && c->last.pending) {
+        /* The kept statement and the COMMIT in one pipeline: if the
+         * statement fails, PostgreSQL skips the COMMIT and the transaction
+         * is rolled back below. */
+        pipe_stmt commit = {-1, "COMMIT", NULL, NULL};
+        r = exec_deferred(c, &commit, "commit");
+        if (r == STORE_OK && strcmp(PQcmdStatus(commit.res), "ROLLBACK") == 0)
+            r = STORE_ERROR;
+        PQclear(commit.res);
+    } else if (r == STORE_OK) {
         PGresult *res = PQexec(c->pc, "COMMIT");
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             r = pg_rc(c, res, "commit");
@@ -655,6 +711,7 @@ store_rc pg_tx_commit(pg_conn *c)
             r = STORE_ERROR;
         PQclear(res);
     }
+    drop_last(c); /* sent, or never to be */
     if (PQstatus(c->pc) == CONNECTION_OK && PQtransactionStatus(c->pc) != PQTRANS_IDLE)
         simple(c, "ROLLBACK", "rollback");
     tx_end(c);
@@ -664,6 +721,7 @@ store_rc pg_tx_commit(pg_conn *c)
 void pg_tx_rollback(pg_conn *c)
 {
     c->lock.pending = false; /* nothing to guard any more */
+    drop_last(c);            /* nor to write */
     if (c->in_tx && PQstatus(c->pc) == CONNECTION_OK &&
         PQtransactionStatus(c->pc) != PQTRANS_IDLE)
         simple(c, "ROLLBACK", "rollback");

@@ -50,6 +50,19 @@ enum {
     PS_COUNT
 };
 
+/* ---- parameters: text values, numbers formatted in place ---- */
+
+typedef struct pg_params {
+    int n;
+    /* A value no row can hold (a uuid that is no UUID, text that is not
+     * UTF-8): nothing can match it, nothing can be stored with it. */
+    bool bad_value;
+    const char *v[PG_MAX_PARAMS];
+    char num[PG_MAX_PARAMS][24];
+    strbuf arr[PG_MAX_ARRAYS];
+    int narr;
+} pg_params;
+
 typedef struct pg_conn {
     store_conn base; /* must be first */
     PGconn *pc;
@@ -65,6 +78,13 @@ typedef struct pg_conn {
         char hosts[PG_TX_HOSTS][PG_UUID_LEN + 1];
         int nhosts;
     } lock;
+    struct {             /* pg_exec_with_commit's statement, not sent yet */
+        bool pending;
+        int id;
+        const char *sql, *what;
+        pg_params p;     /* its text values point into buf */
+        char *buf;
+    } last;
     bool write_tx;       /* store_begin(write = true): take writer locks */
     store_rc tx_rc;      /* first failure inside the transaction, else STORE_OK */
     /* Writer locks held by this transaction (see pg_lock_hosts). */
@@ -77,18 +97,6 @@ typedef struct pg_conn {
     bool retryable;      /* a deadlock or serialization failure */
 } pg_conn;
 
-/* ---- parameters: text values, numbers formatted in place ---- */
-
-typedef struct pg_params {
-    int n;
-    /* A value no row can hold (a uuid that is no UUID, text that is not
-     * UTF-8): nothing can match it, nothing can be stored with it. */
-    bool bad_value;
-    const char *v[PG_MAX_PARAMS];
-    char num[PG_MAX_PARAMS][24];
-    strbuf arr[PG_MAX_ARRAYS];
-    int narr;
-} pg_params;
 
 void pg_params_init(pg_params *p);
 /* Frees the arrays' buffers. */
@@ -121,6 +129,16 @@ void pg_p_array_end(pg_params *p, strbuf *sb);
  */
 store_rc pg_exec(pg_conn *c, int id, const char *sql, const pg_params *p, PGresult **res,
                  const char *what);
+/*
+ * pg_exec for a write transaction's last statement, which returns nothing
+ * the caller needs: it is kept (p's values copied) and sent with the
+ * COMMIT in one pipeline, a round trip less, so its failure is
+ * pg_tx_commit's answer. Nothing else may run in the transaction after
+ * it; if something does, the statement goes first, with it. Outside a
+ * transaction it is pg_exec.
+ */
+store_rc pg_exec_with_commit(pg_conn *c, int id, const char *sql, const pg_params *p,
+                             const char *what);
 /* pg_exec for a statement that changes rows: *changed gets their count. */
 store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
                        int64_t *changed, const char *what);
@@ -202,7 +220,7 @@ store_rc pg_booking_insert(store_conn *c, const store_booking *b, const store_bo
                            size_t nhosts);
 store_rc pg_booking_create(store_conn *c, const store_booking *b, const store_booking_host *hosts,
                            size_t nhosts, const char *sealed, const store_outbox_row *rows,
-                           size_t nrows, int64_t now);
+                           size_t nrows, int64_t now, bool last);
 store_rc pg_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
 store_rc pg_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
                                   int64_t start, const char *email, store_booking *out);

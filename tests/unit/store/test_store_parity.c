@@ -354,6 +354,22 @@ static store_rc hold(fixture *f, const char *id, const char *type, int64_t start
 }
 
 /*
+ * store_booking_create as the last statement before the commit (the
+ * service's create without an idempotency key): PostgreSQL sends it with
+ * the COMMIT, so a conflict is the commit's answer; SQLite answers it
+ * at once. Either way the caller sees one STORE_CONFLICT and nothing is
+ * written.
+ */
+static store_rc create_last(fixture *f, const char *id, int64_t start, int64_t busy_end)
+{
+    store_booking b = booking_of(id, MT1, start);
+    store_booking_host h = {U1, start, busy_end, NULL, 1};
+    assert_int_equal(store_begin(f->c, true), STORE_OK);
+    store_rc r = store_booking_create(f->c, &b, &h, 1, NULL, NULL, 0, T0, true);
+    return finish(f, r);
+}
+
+/*
  * Holds are read, and overlaps refused, from the host's last hold outside
  * a group slot that starts at or before the range (SQLite migration 0008),
  * not from a day before it. Seats of one group slot can hold different
@@ -382,6 +398,16 @@ static void scenario_holds_before_a_range(fixture *f)
     assert_int_equal(hold(f, late, MT1, t1 + 10200, t1 + 10200, t1 + 11000, NULL),
                      STORE_CONFLICT);
     assert_int_equal(hold(f, late, MT1, t1 + 10800, t1 + 10800, t1 + 11400, NULL), STORE_OK);
+    /* Created with the commit: refused inside the second seat, kept after it. */
+    const char *with_commit = "00000000-0000-4000-a000-000000000105";
+    store_booking got;
+    assert_int_equal(create_last(f, with_commit, t1 + 9000, t1 + 9600), STORE_CONFLICT);
+    assert_int_equal(store_booking_get(f->c, f->a, with_commit, &got), STORE_NOT_FOUND);
+    assert_int_equal(create_last(f, with_commit, t1 + 11400, t1 + 12000), STORE_OK);
+    assert_int_equal(store_booking_get(f->c, f->a, with_commit, &got), STORE_OK);
+    assert_int_equal(got.start_time, t1 + 11400);
+    note(f, "created with the commit: %s at +%lld", got.status,
+         (long long)(got.start_time - t1));
     /* Before the first hold outside a group, the day's slice is read. */
     q.busy_from = t1 - 600;
     q.busy_to = t1 + 1;
