@@ -2,7 +2,8 @@
 # Booking throughput and latency, on SQLite or PostgreSQL.
 #
 #   bench/http_bookings.sh [BIN]              (default build/calendula)
-#   STORE=postgres bench/http_bookings.sh     (a throwaway PostgreSQL 15)
+#   STORE=postgres bench/http_bookings.sh     (a throwaway PostgreSQL 15,
+#                                              fsync off; PG_DURABLE=1: on)
 #
 # HOSTS hosts (default 100) open around the clock, each with a 30-minute
 # meeting type and a 730-day window; the clock started at 2027-02-28
