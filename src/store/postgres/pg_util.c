@@ -694,24 +694,22 @@ store_rc pg_tx_commit(pg_conn *c)
         tx_end(c);
         return STORE_OK;
     }
-    if (r == STORE_OK && c->last.pending) {
-        /* The kept statement and the COMMIT in one pipeline: if the
-         * statement fails, PostgreSQL skips the COMMIT and the transaction
-         * is rolled back below. */
+    if (r == STORE_OK) {
+        /* A statement kept by pg_exec_with_commit goes in one pipeline with
+         * the COMMIT: if it fails, PostgreSQL skips the COMMIT and the
+         * transaction is rolled back below. */
         pipe_stmt commit = {-1, "COMMIT", NULL, NULL};
-        r = exec_deferred(c, &commit, "commit");
+        if (c->last.pending) {
+            r = exec_deferred(c, &commit, "commit");
+        } else {
+            commit.res = PQexec(c->pc, "COMMIT");
+            if (PQresultStatus(commit.res) != PGRES_COMMAND_OK)
+                r = pg_rc(c, commit.res, "commit");
+        }
         if (r == STORE_OK && strcmp(PQcmdStatus(commit.res), "ROLLBACK") == 0)
-            r = STORE_ERROR;
+            r = STORE_ERROR; /* the server had aborted it */
         PQclear(commit.res);
-    } else if (r == STORE_OK) {
-        PGresult *res = PQexec(c->pc, "COMMIT");
-        if (PQresultStatus(res) != PGRES_COMMAND_OK)
-            r = pg_rc(c, res, "commit");
-        else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0) /* the server had aborted it */
-            r = STORE_ERROR;
-        PQclear(res);
     }
-    drop_last(c); /* sent, or never to be */
     if (PQstatus(c->pc) == CONNECTION_OK && PQtransactionStatus(c->pc) != PQTRANS_IDLE)
         simple(c, "ROLLBACK", "rollback");
     tx_end(c);

@@ -97,7 +97,6 @@ typedef struct pg_conn {
     bool retryable;      /* a deadlock or serialization failure */
 } pg_conn;
 
-
 void pg_params_init(pg_params *p);
 /* Frees the arrays' buffers. */
 void pg_params_release(pg_params *p);
