@@ -227,13 +227,21 @@ static store_rc finish(fixture *f, store_rc r)
     return r;
 }
 
+/* A booking whose hold is [busy_start, busy_end), in its own transaction. */
+static store_rc hold(fixture *f, const char *id, const char *type, int64_t start,
+                     int64_t busy_start, int64_t busy_end, const char *group_key, int seats)
+{
+    store_booking b = booking_of(id, type, start);
+    store_booking_host h = {U1, busy_start, busy_end, group_key, seats};
+    assert_int_equal(store_begin(f->c, true), STORE_OK);
+    return finish(f, store_booking_insert(f->c, &b, &h, 1));
+}
+
+/* A 30-minute meeting held with a 10-minute buffer after it, 2 seats a group slot. */
 static store_rc book(fixture *f, const char *id, const char *type, int64_t start,
                      const char *group_key)
 {
-    store_booking b = booking_of(id, type, start);
-    store_booking_host h = {U1, start, start + 2400, group_key, 2};
-    assert_int_equal(store_begin(f->c, true), STORE_OK);
-    return finish(f, store_booking_insert(f->c, &b, &h, 1));
+    return hold(f, id, type, start, start, start + 2400, group_key, 2);
 }
 
 static store_rc move(fixture *f, const char *id, int64_t start, int64_t old_start)
@@ -343,16 +351,6 @@ static void scenario_host_schedule(fixture *f)
     assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_NOT_FOUND);
 }
 
-/* A booking whose hold is [busy_start, busy_end), in its own transaction. */
-static store_rc hold(fixture *f, const char *id, const char *type, int64_t start,
-                     int64_t busy_start, int64_t busy_end, const char *group_key)
-{
-    store_booking b = booking_of(id, type, start);
-    store_booking_host h = {U1, busy_start, busy_end, group_key, 3};
-    assert_int_equal(store_begin(f->c, true), STORE_OK);
-    return finish(f, store_booking_insert(f->c, &b, &h, 1));
-}
-
 /*
  * store_booking_create as the last statement before the commit (the
  * service's create without an idempotency key): PostgreSQL sends it with
@@ -383,9 +381,9 @@ static void scenario_holds_before_a_range(fixture *f)
     const char *seat1 = "00000000-0000-4000-a000-000000000102";
     const char *seat2 = "00000000-0000-4000-a000-000000000103";
     const char *late = "00000000-0000-4000-a000-000000000104";
-    assert_int_equal(hold(f, a, MT1, t1, t1, t1 + 1800, NULL), STORE_OK);
-    assert_int_equal(hold(f, seat1, MT3, t1 + 3600, t1 + 3600, t1 + 7200, "g@2"), STORE_OK);
-    assert_int_equal(hold(f, seat2, MT3, t1 + 3600, t1 + 1800, t1 + 10800, "g@2"), STORE_OK);
+    assert_int_equal(hold(f, a, MT1, t1, t1, t1 + 1800, NULL, 3), STORE_OK);
+    assert_int_equal(hold(f, seat1, MT3, t1 + 3600, t1 + 3600, t1 + 7200, "g@2", 3), STORE_OK);
+    assert_int_equal(hold(f, seat2, MT3, t1 + 3600, t1 + 1800, t1 + 10800, "g@2", 3), STORE_OK);
     store_schedule_query q = {U1, 0, 0, t1 + 9000, t1 + 9100, MT1, NULL};
     store_host_schedule hs;
     assert_int_equal(store_host_schedule_get(f->c, f->a, &q, &hs), STORE_OK);
@@ -394,10 +392,10 @@ static void scenario_holds_before_a_range(fixture *f)
     assert_int_equal(hs.busy[0].busy_start, t1 + 1800);
     assert_int_equal(hs.busy[0].busy_end, t1 + 10800);
     /* A range inside the second seat only is refused; one after it is not. */
-    assert_int_equal(hold(f, late, MT1, t1 + 9000, t1 + 9000, t1 + 9600, NULL), STORE_CONFLICT);
-    assert_int_equal(hold(f, late, MT1, t1 + 10200, t1 + 10200, t1 + 11000, NULL),
+    assert_int_equal(hold(f, late, MT1, t1 + 9000, t1 + 9000, t1 + 9600, NULL, 3), STORE_CONFLICT);
+    assert_int_equal(hold(f, late, MT1, t1 + 10200, t1 + 10200, t1 + 11000, NULL, 3),
                      STORE_CONFLICT);
-    assert_int_equal(hold(f, late, MT1, t1 + 10800, t1 + 10800, t1 + 11400, NULL), STORE_OK);
+    assert_int_equal(hold(f, late, MT1, t1 + 10800, t1 + 10800, t1 + 11400, NULL, 3), STORE_OK);
     /* Created with the commit: refused inside the second seat, kept after it. */
     const char *with_commit = "00000000-0000-4000-a000-000000000105";
     store_booking got;
