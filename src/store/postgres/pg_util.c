@@ -432,6 +432,12 @@ static void lock_params(pg_params *p, const char *type_id, const char *booking_i
 static void remember_locks(pg_conn *c, const char *type_id, const char *booking_id,
                            const PGresult *res);
 
+/* The transaction has put something off that must reach the server first. */
+static bool put_off(const pg_conn *c)
+{
+    return c->begin || c->lock.pending || c->last.pending;
+}
+
 static void drop_last(pg_conn *c)
 {
     free(c->last.buf);
@@ -496,7 +502,7 @@ static store_rc exec_once(pg_conn *c, int id, const char *sql, const pg_params *
 {
     char name[16];
     snprintf(name, sizeof(name), "cal%d", id);
-    if (c->begin || c->lock.pending || c->last.pending) {
+    if (put_off(c)) {
         pipe_stmt main = {id, sql, p, NULL};
         store_rc r = exec_deferred(c, &main, what);
         *out = main.res;
@@ -619,7 +625,7 @@ store_rc pg_exec_count(pg_conn *c, int id, const char *sql, const pg_params *p,
 /* A statement without parameters or prepared plan (transaction control). */
 static store_rc simple(pg_conn *c, const char *sql, const char *what)
 {
-    if (c->begin || c->lock.pending || c->last.pending) { /* what was put off comes first */
+    if (put_off(c)) { /* what was put off comes first */
         store_rc r = exec_deferred(c, NULL, what);
         if (r != STORE_OK)
             return r;
