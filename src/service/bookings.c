@@ -398,10 +398,13 @@ static svc_rc create_in_tx(app *a, store_conn *c, arena *ar, const store_meeting
     store_booking *b = &p->booking;
     const char **hosts = pc->hosts;
     size_t nhosts = pc->nhosts;
-    /* First, as it also takes PostgreSQL's host locks (see pg_store.c):
-     * the versions read after it are then the ones the insert meets. */
-    store_rc rc = store_booking_find_standing(c, ar, m->id, b->start_time, b->invitee_email,
-                                              &out->booking);
+    /* First, the host locks (PostgreSQL, see pg_store.c): what is read
+     * after them is then what the insert meets. */
+    store_rc rc = store_lock_meeting_type(c, m);
+    if (rc != STORE_OK)
+        return svc_store_fail(e, rc);
+    rc = store_booking_find_standing(c, ar, m->id, b->start_time, b->invitee_email,
+                                     &out->booking);
     if (rc == STORE_OK) {
         out->existing = true;
         return SVC_OK;

@@ -321,6 +321,11 @@ store_rc store_booking_get(store_conn *c, arena *a, const char *id, store_bookin
     return c->ops->booking_get(c, a, id, out);
 }
 
+store_rc store_lock_meeting_type(store_conn *c, const store_meeting_type *m)
+{
+    return c->ops->lock_meeting_type ? c->ops->lock_meeting_type(c, m) : STORE_OK;
+}
+
 store_rc store_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
                                      int64_t start, const char *email, store_booking *out)
 {

@@ -298,6 +298,14 @@ store_rc store_host_schedule_get(store_conn *c, arena *a, const store_schedule_q
 store_rc store_booking_insert(store_conn *c, const store_booking *b, const store_booking_host *hosts,
                               size_t nhosts);
 store_rc store_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
+/*
+ * In a write transaction, before its first read of m's bookings: guards
+ * them for the rest of the transaction with the owner and hosts of m as
+ * the caller read it, so the store need not read them again. Where writes
+ * are serial (SQLite) it does nothing; without it the reads of a type's
+ * bookings guard them by its id (PostgreSQL's writer locks, pg_store.c).
+ */
+store_rc store_lock_meeting_type(store_conn *c, const store_meeting_type *m);
 /* A confirmed booking of that type, start and invitee email. */
 store_rc store_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
                                      int64_t start, const char *email, store_booking *out);

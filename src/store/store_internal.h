@@ -81,6 +81,8 @@ struct store_ops {
                                const char *sealed, const store_outbox_row *rows, size_t nrows,
                                int64_t now, bool last);
     store_rc (*booking_get)(store_conn *c, arena *a, const char *id, store_booking *out);
+    /* Optional (store_lock_meeting_type); else nothing to do. */
+    store_rc (*lock_meeting_type)(store_conn *c, const store_meeting_type *m);
     store_rc (*booking_find_standing)(store_conn *c, arena *a, const char *meeting_type_id,
                                       int64_t start, const char *email, store_booking *out);
     store_rc (*booking_is_host)(store_conn *c, const char *booking_id, const char *user_id);

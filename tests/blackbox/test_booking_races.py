@@ -159,6 +159,40 @@ def test_concurrent_duplicates_with_one_key():
         assert len(confirmed(s, h)) == 5
 
 
+def test_daily_limit_holds_under_a_burst():
+    """Sixteen clients book sixteen free, far-apart times of one day at once;
+    the type allows two a day. The database's overlap guard cannot see a
+    daily count: only the writers of a type running one at a time can."""
+    with Server(args=clock_args()) as s:
+        h = host(s, rules=ALL_DAY, tz="UTC")
+        mt = meeting_type(s, h, duration_minutes=30, max_bookings_per_day=2)
+        for rnd in range(4):
+            day = "2027-03-%02d" % (2 + rnd)
+            res = race([post_booking(s, book_body(mt["id"], "%sT%02d:00:00Z" % (day, 4 + i)))
+                        for i in range(16)])
+            codes = sorted(r.status for r in res)
+            assert codes.count(201) == 2, codes
+            assert all(r.status == 201 or (r.status == 409 and r.error_code == "slot_unavailable")
+                       for r in res), codes
+        assert len(confirmed(s, h)) == 8
+
+
+def test_the_same_booking_sent_at_once_is_made_once():
+    """Without an idempotency key, the same invitee's booking of the same
+    time, sent sixteen times at once: one is made (201), every other answer
+    is that booking (200), never a conflict with itself."""
+    with Server(args=clock_args()) as s:
+        h = host(s, rules=ALL_DAY, tz="UTC")
+        mt = meeting_type(s, h)
+        for rnd in range(4):
+            body = book_body(mt["id"], "2027-03-%02dT10:00:00Z" % (2 + rnd))
+            res = race([post_booking(s, body) for _ in range(16)])
+            codes = sorted(r.status for r in res)
+            assert codes == [200] * 15 + [201], codes
+            assert len({r.body["id"] for r in res}) == 1
+        assert len(confirmed(s, h)) == 4
+
+
 def test_reschedule_and_cancel_races():
     with Server(args=clock_args()) as s:
         h = host(s, rules=ALL_DAY, tz="UTC")

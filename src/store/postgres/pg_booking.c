@@ -173,6 +173,24 @@ store_rc pg_booking_get(store_conn *base, arena *a, const char *id, store_bookin
     return one_booking(r, res, a, out);
 }
 
+/*
+ * The type's owner and hosts as the caller read them: the same users
+ * pg_lock_hosts would read for the type, unless an edit of its hosts
+ * commits in between, and that edit locks the owner too. A type with more
+ * hosts than a transaction remembers is left to find_standing's lock.
+ */
+store_rc pg_booking_lock_type(store_conn *base, const store_meeting_type *m)
+{
+    const char *users[PG_TX_HOSTS];
+    size_t n = 0;
+    if (m->nhosts + 1 > PG_TX_HOSTS)
+        return STORE_OK;
+    users[n++] = m->user_id;
+    for (size_t i = 0; i < m->nhosts; i++)
+        users[n++] = m->host_ids[i];
+    return pg_lock_users((pg_conn *)base, m->id, users, n);
+}
+
 /* Called first when booking: the type's writer locks come before the look. */
 store_rc pg_booking_find_standing(store_conn *base, arena *a, const char *meeting_type_id,
                                   int64_t start, const char *email, store_booking *out)

@@ -431,6 +431,7 @@ const store_ops store_postgres_ops = {
     .booking_insert = pg_booking_insert,
     .booking_create = pg_booking_create,
     .booking_get = pg_booking_get,
+    .lock_meeting_type = pg_booking_lock_type,
     .booking_find_standing = pg_booking_find_standing,
     .booking_is_host = pg_booking_is_host,
     .booking_hosts_get = pg_booking_hosts_get,

@@ -38,7 +38,7 @@ enum {
     PS_MT_GET_SLUG, PS_MT_LIST, PS_MT_LIST_ACTIVE, PS_MT_UPDATE, PS_MT_DELETE,
     PS_RULES_GET, PS_RULES_DELETE, PS_RULES_INSERT,
     PS_OVR_GET, PS_OVR_DELETE, PS_OVR_INSERT,
-    PS_HOST_SCHEDULE, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_IDEM,
+    PS_HOST_SCHEDULE, PS_SCHEDULE_VERSION, PS_LOCK_HOSTS, PS_LOCK_USERS, PS_LOCK_IDEM,
     PS_BK_INSERT, PS_BK_CREATE, PS_BK_GET, PS_BK_GET_LOCK, PS_BK_STANDING, PS_BK_IS_HOST,
     PS_BK_HOSTS,
     PS_BK_MOVE, PS_BK_CANCEL, PS_BK_LIST, PS_BK_COUNT,
@@ -74,6 +74,7 @@ typedef struct pg_conn {
     const char *begin;   /* its BEGIN, not sent yet: it goes with the first statement */
     struct {             /* a writer lock not sent yet: it goes with the next statement */
         bool pending;
+        bool named;      /* hosts are all it locks (pg_lock_users): type, booking remembered */
         char type[PG_UUID_LEN + 1], booking[PG_UUID_LEN + 1]; /* "" = none */
         char hosts[PG_TX_HOSTS][PG_UUID_LEN + 1];
         int nhosts;
@@ -188,6 +189,15 @@ store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, cons
 store_rc pg_lock_hosts(pg_conn *c, const char *type_id, const char *booking_id,
                        const char *const *hosts, size_t nhosts);
 
+/*
+ * Locks users[0..n) as pg_lock_hosts does, and counts meeting type type_id
+ * as locked for the rest of the transaction: for a caller that has read
+ * the type and names its owner and hosts, which spares PostgreSQL reading
+ * them again. Every writer of a type locks its owner, so writers of one
+ * type still run one at a time.
+ */
+store_rc pg_lock_users(pg_conn *c, const char *type_id, const char *const *users, size_t n);
+
 /* true for a canonical 8-4-4-4-12 hex UUID. */
 bool pg_uuid_valid(const char *s);
 
@@ -221,6 +231,7 @@ store_rc pg_booking_create(store_conn *c, const store_booking *b, const store_bo
                            size_t nhosts, const char *sealed, const store_outbox_row *rows,
                            size_t nrows, int64_t now, bool last);
 store_rc pg_booking_get(store_conn *c, arena *a, const char *id, store_booking *out);
+store_rc pg_booking_lock_type(store_conn *c, const store_meeting_type *m);
 store_rc pg_booking_find_standing(store_conn *c, arena *a, const char *meeting_type_id,
                                   int64_t start, const char *email, store_booking *out);
 store_rc pg_booking_is_host(store_conn *c, const char *booking_id, const char *user_id);
