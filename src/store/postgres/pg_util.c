@@ -367,6 +367,13 @@ typedef struct pipe_stmt {
 
 #define PIPE_MAX 4 /* BEGIN, a writer lock, a write kept for the COMMIT, a statement */
 
+/* The statement of a writer lock: of named users, or of a type's, a booking's and hosts. */
+static pipe_stmt lock_stmt(bool named, const pg_params *p)
+{
+    return named ? (pipe_stmt){PS_LOCK_USERS, LOCK_USERS_SQL, p, NULL}
+                 : (pipe_stmt){PS_LOCK_HOSTS, LOCK_HOSTS_SQL, p, NULL};
+}
+
 /*
  * Statements in one pipeline, one round trip, each prepared on its first
  * use on this connection. Each statement's result lands in its res; the
@@ -479,8 +486,7 @@ static store_rc exec_deferred(pg_conn *c, pipe_stmt *main, const char *what)
         lock_params(&lp, c->lock.named, c->lock.type[0] ? c->lock.type : NULL,
                     c->lock.booking[0] ? c->lock.booking : NULL, hosts, (size_t)c->lock.nhosts);
         lock = n;
-        s[n++] = c->lock.named ? (pipe_stmt){PS_LOCK_USERS, LOCK_USERS_SQL, &lp, NULL}
-                               : (pipe_stmt){PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &lp, NULL};
+        s[n++] = lock_stmt(c->lock.named, &lp);
     }
     int last = -1;
     if (c->last.pending) {
@@ -839,9 +845,9 @@ static void remember_locks(pg_conn *c, const char *type_id, const char *booking_
 }
 
 /*
- * What a named lock locks, known before it is sent: remembered when it is
- * put off, so that the calls before its statement goes out add nothing. If
- * it fails, so does the transaction, and tx_end forgets it all.
+ * What a named lock locks, known before it is sent: remembered then, so
+ * that the calls before a put-off statement goes out add nothing. If it
+ * fails, so does the transaction, and tx_end forgets it all.
  */
 static void remember_named(pg_conn *c, const char *type_id, const char *booking_id,
                            const char *const *users, size_t n)
@@ -883,8 +889,6 @@ static bool defer_lock(pg_conn *c, bool named, const char *type_id, const char *
         if (hosts[i])
             snprintf(c->lock.hosts[c->lock.nhosts++], sizeof(c->lock.hosts[0]), "%s", hosts[i]);
     c->lock.pending = true;
-    if (named)
-        remember_named(c, type_id, booking_id, hosts, nhosts);
     return true;
 }
 
@@ -916,11 +920,17 @@ static store_rc lock_users(pg_conn *c, bool named, const char *type_id, const ch
     store_rc r = STORE_OK;
     /* A value no user can have locks nothing: there is nothing to guard. Another
      * lock already waiting for its statement goes first, with this one. */
-    if (!p.bad_value && !defer_lock(c, named, type_id, booking_id, hosts, nhosts))
-        r = named ? pg_exec(c, PS_LOCK_USERS, LOCK_USERS_SQL, &p, &res, "lock users")
-                  : pg_exec(c, PS_LOCK_HOSTS, LOCK_HOSTS_SQL, &p, &res, "lock hosts");
+    if (!p.bad_value) {
+        if (named)
+            remember_named(c, type_id, booking_id, hosts, nhosts);
+        if (!defer_lock(c, named, type_id, booking_id, hosts, nhosts)) {
+            pipe_stmt s = lock_stmt(named, &p);
+            r = pg_exec(c, s.id, s.sql, &p, &res, named ? "lock users" : "lock hosts");
+        }
+    }
     if (res) {
-        remember_locks(c, type_id, booking_id, res);
+        if (!named) /* the users the statement found */
+            remember_locks(c, type_id, booking_id, res);
         PQclear(res);
     }
     pg_params_release(&p);
