@@ -27,7 +27,7 @@ typedef struct config {
     log_level log_level;
     int threads;              /* HTTP worker threads */
     int max_active;           /* API handlers running at once, 0 = no limit; -1 (default):
-                               * 2 per CPU on PostgreSQL, no limit on SQLite */
+                               * 4 per CPU on PostgreSQL, no limit on SQLite */
     char public_url[512];     /* base URL used in links; default http://listen */
     char web_dir[1024];       /* built web app (web/dist); "" = none */
     bool fake_now_set;        /* CALENDULA_FAKE_NOW: testing and demos only */

@@ -181,7 +181,7 @@ def test_database_url_environment():
 def test_max_active_admits_requests_in_turn():
     """--max-active N lets N API requests run at once and the others wait
     their turn: 16 clients signing up together are all served. The default
-    is 2 per CPU on PostgreSQL and no limit on SQLite."""
+    is 4 per CPU on PostgreSQL and no limit on SQLite."""
     with Server(args=["--max-active", "2"]) as s:
         assert "at most 2 requests at once" in s.log_text(), s.log_tail()
         with ThreadPoolExecutor(max_workers=16) as pool:
@@ -190,7 +190,7 @@ def test_max_active_admits_requests_in_turn():
         assert s.get("/health").status == 200
     with Server() as s:
         if store_kind() == "postgres":
-            assert "at most %d requests at once" % (2 * max(os.cpu_count(), 1)) in s.log_text()
+            assert "at most %d requests at once" % (4 * max(os.cpu_count(), 1)) in s.log_text()
         else:
             assert "at most" not in s.log_text(), s.log_tail()
     with Server(args=["--max-active", "0"]) as s:
