@@ -235,6 +235,10 @@ store_rc pg_override_put(store_conn *base, const char *user_id, const store_over
  * busy_from (every earlier hold ends before it starts: the exclusion
  * constraint keeps them apart), or else from a day before busy_from
  * (every busy range is shorter than a day), up to busy_to.
+ * Every branch gives the result's exact column types (hence the casts):
+ * PostgreSQL then flattens the UNION ALL into one Append of scans, where
+ * a branch that needs a conversion becomes a subquery scan with its own
+ * projection, set up again at each execution (bench/README.md, 15).
  */
 store_rc pg_host_schedule_get(store_conn *base, arena *a, const store_schedule_query *q,
                               store_host_schedule *out)
