@@ -110,6 +110,39 @@ def run_cli(args, env=None, timeout=15, cwd=None):
 # PostgreSQL hook (used with --store postgres)
 
 
+def db_query(server, sql, readonly=False):
+    """Runs sql on the server's own database: (ok, rows, error). Rows are
+    tuples of strings on PostgreSQL, of SQLite's own types on SQLite, which
+    in WAL mode is safe to use beside the running server."""
+    if server.pg:
+        r = subprocess.run(["psql", server.pg.url, "-X", "-q", "-A", "-t", "-F", "\x1f",
+                            "-R", "\x1e", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        if r.returncode != 0:
+            return False, [], r.stderr
+        return True, [tuple(row.split("\x1f")) for row in r.stdout.rstrip("\n").split("\x1e")
+                      if row], ""
+    import sqlite3
+    path = os.path.join(server.data_dir, "calendula.db")
+    con = sqlite3.connect("file:%s?mode=ro" % path if readonly else "file:%s" % path, uri=True,
+                          timeout=10)
+    try:
+        rows = con.execute(sql).fetchall()
+        con.commit()
+        return True, rows, ""
+    except sqlite3.Error as e:
+        return False, [], str(e)
+    finally:
+        con.close()
+
+
+def db_rows(server, sql):
+    """Rows of a read-only query on the server's database (see db_query)."""
+    ok, rows, err = db_query(server, sql, readonly=True)
+    assert ok, err
+    return rows
+
+
 class PgDatabase:
     """A fresh PostgreSQL database created with psql from the admin URL in
     CALENDULA_TEST_PG_URL; dropped by drop()."""

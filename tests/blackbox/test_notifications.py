@@ -14,7 +14,7 @@ import time
 import urllib.parse
 
 from booking_fixtures import ALL_DAY, book, book_body, host, meeting_type
-from harness import Server, binary_path, clean_env, new_user, run_cli, unique
+from harness import Server, binary_path, clean_env, db_rows, new_user, run_cli, unique
 from smtp_sink import PostfixSink, SmtpSink, wait_for
 
 WEIGHT = 90
@@ -92,24 +92,6 @@ def jobs_json(server, status=None):
     r = jobs(server, *args)
     assert r.returncode == 0, r.stderr
     return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
-
-
-def db_rows(server, sql):
-    """Rows of a query on the server's database, as tuples of strings (SQLite: its own
-    types). SQLite in WAL mode is safe to read beside the running server."""
-    if server.pg:
-        r = subprocess.run(["psql", server.pg.url, "-X", "-q", "-A", "-t", "-F", "\x1f",
-                            "-R", "\x1e", "-v", "ON_ERROR_STOP=1", "-c", sql],
-                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-        assert r.returncode == 0, r.stderr
-        return [tuple(row.split("\x1f")) for row in r.stdout.rstrip("\n").split("\x1e") if row]
-    import sqlite3
-    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.data_dir, "calendula.db"),
-                          uri=True, timeout=10)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def setup_booking(s, host_tz="America/New_York", **mt_fields):

@@ -5,8 +5,8 @@ import os
 import socket
 import time
 
-from harness import (Server, assert_error, http_request, make_meeting_type, new_user, run_cli,
-                     store_kind)
+from harness import (Server, assert_error, db_query, db_rows, http_request, make_meeting_type,
+                     new_user, run_cli, store_kind)
 
 WEIGHT = 3
 
@@ -188,27 +188,8 @@ def test_sigterm_finishes_request_in_flight():
         s.check_log()
 
 
-def _sql(s, sql):
-    """Runs sql on the test's own database; returns (ok, output)."""
-    if s.pg:
-        import subprocess
-        p = subprocess.run(["psql", "-X", "-q", "-tA", s.pg.url, "-v", "ON_ERROR_STOP=1", "-c", sql],
-                           capture_output=True, text=True, timeout=30)
-        return p.returncode == 0, p.stdout + p.stderr
-    import sqlite3
-    db = sqlite3.connect(os.path.join(s.data_dir, "calendula.db"), timeout=10)
-    try:
-        rows = db.execute(sql).fetchall()
-        db.commit()
-        return True, "\n".join("|".join(str(v) for v in r) for r in rows)
-    except sqlite3.Error as e:
-        return False, str(e)
-    finally:
-        db.close()
-
-
 def _booked(s):
-    from booking_fixtures import ALL_DAY, NOW, book, host, meeting_type
+    from booking_fixtures import ALL_DAY, book, host, meeting_type
     h = host(s, rules=ALL_DAY, tz="UTC")
     mt = meeting_type(s, h, duration_minutes=30)
     b = book(s, mt["id"], "2027-03-03T10:00:00Z")
@@ -227,17 +208,16 @@ def test_the_database_keeps_the_status_and_seat_rules():
                "UPDATE outbox SET status = 'lost' WHERE aggregate_id = '%s'" % b["id"],
                "UPDATE booking_hosts SET seats = 0 WHERE booking_id = '%s'" % b["id"]]
         for sql in bad:
-            ok, out = _sql(s, sql)
-            assert not ok and "check" in out.lower(), (sql, out)
-        ok, out = _sql(s, "SELECT status FROM bookings WHERE id = '%s'" % b["id"])
-        assert ok and out.strip() == "confirmed", out
-        ok, out = _sql(s, "SELECT count(*) FROM outbox WHERE aggregate_id = '%s'"
-                          " AND status = 'pending'" % b["id"])
-        assert ok and int(out.strip()) >= 1, out
+            ok, _, err = db_query(s, sql)
+            assert not ok and "check" in err.lower(), (sql, err)
+        status = "SELECT status FROM bookings WHERE id = '%s'" % b["id"]
+        assert db_rows(s, status) == [("confirmed",)]
+        pending = db_rows(s, "SELECT count(*) FROM outbox WHERE aggregate_id = '%s'"
+                             " AND status = 'pending'" % b["id"])
+        assert int(pending[0][0]) >= 1, pending
         r = s.request("DELETE", "/api/bookings/" + b["id"], json={"reason": "x"}, token=h.token)
         assert r.status == 200 and r.body["status"] == "cancelled", r
-        ok, out = _sql(s, "SELECT status FROM bookings WHERE id = '%s'" % b["id"])
-        assert ok and out.strip() == "cancelled", out
+        assert db_rows(s, status) == [("cancelled",)]
 
 
 if store_kind() == "postgres":
@@ -250,7 +230,7 @@ if store_kind() == "postgres":
         with Server(args=["--fake-now", NOW]) as s:
             h, mt, b = _booked(s)
             s.stop()
-            ok, out = _sql(s, """
+            ok, _, err = db_query(s, """
                 BEGIN;
                 ALTER TABLE bookings ALTER COLUMN status TYPE text,
                     ADD CONSTRAINT bookings_status_check CHECK (status IN ('confirmed', 'cancelled'));
@@ -262,16 +242,16 @@ if store_kind() == "postgres":
                 DROP DOMAIN booking_status; DROP DOMAIN outbox_status; DROP DOMAIN seat_count;
                 DELETE FROM schema_migrations WHERE version = 7;
                 COMMIT;""")
-            assert ok, out
+            assert ok, err
             p = run_cli(["migrate", "--data-dir", s.data_dir, "--database-url", s.pg.url], timeout=60)
             assert p.returncode == 0 and "applied 1 migration" in p.stderr + p.stdout, p.stderr
-            ok, out = _sql(s, "SELECT pg_typeof(status)::text FROM bookings WHERE id = '%s'" % b["id"])
-            assert ok and out.strip() == "booking_status", out
+            assert db_rows(s, "SELECT pg_typeof(status)::text FROM bookings"
+                              " WHERE id = '%s'" % b["id"]) == [("booking_status",)]
             s.start()
             r = s.get("/api/bookings/" + b["id"], token=h.token)
             assert r.status == 200 and r.body["status"] == "confirmed", r
             r = book(s, mt["id"], "2027-03-03T10:00:00Z", email="late@example.com")
             assert r.status == 409 and r.body["error"]["code"] == "slot_unavailable", r
             assert book(s, mt["id"], "2027-03-03T11:00:00Z").status == 201
-            ok, out = _sql(s, "UPDATE bookings SET status = 'bogus' WHERE id = '%s'" % b["id"])
-            assert not ok and "booking_status_check" in out, out
+            ok, _, err = db_query(s, "UPDATE bookings SET status = 'bogus' WHERE id = '%s'" % b["id"])
+            assert not ok and "booking_status_check" in err, err
