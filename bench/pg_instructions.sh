@@ -14,9 +14,9 @@
 # statement prepared), ANALYZE (as autovacuum would have by then), book 40
 # (each statement planned again for the new statistics, as it is after each
 # of autovacuum's ANALYZEs; in a 10-s run of bench/http_bookings.sh about
-# 100 of 10,000 executions are planned), book N more, stop the server. N is 0 the first time and COUNT the second;
-# the difference of the two runs' instructions in PostgreSQL, over COUNT,
-# is the figure. Each 201 is checked. About 1.5 minutes per binary.
+# 100 of 10,000 executions are planned), book N more, stop the server. N is
+# 0 the first time and COUNT the second; the difference of the two runs'
+# instructions in PostgreSQL, over COUNT, is the figure. Each 201 is checked. About 1.5 minutes per binary.
 #
 # WARM (default 400) is as large as COUNT so that the plans made after the
 # ANALYZE stay the plans of the tables they run on: after a warm-up of 40,
@@ -32,18 +32,15 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [[ $# -gt 0 ]] || set -- build/calendula
 command -v valgrind >/dev/null || { echo "pg_instructions: needs valgrind" >&2; exit 1; }
 
-T=$(mktemp -d)
-chmod 755 "$T"
-SRV=""
+source bench/lib.sh # T, SRV, free_port, bench_cleanup
 as_owner() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
-  [[ -n "$SRV" ]] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null || true
+# The PostgreSQL under callgrind is ours, not scripts/pg-start's: stop it
+# (and give valgrind time to end) before bench_cleanup removes $T.
+stop_callgrind_postgres() {
   [[ -f $T/pg/postmaster.pid ]] && kill -INT "$(head -1 "$T/pg/postmaster.pid")" 2>/dev/null || true
   sleep 2
-  rm -rf "$T"
 }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+trap 'stop_callgrind_postgres; bench_cleanup' EXIT
 
 [[ $(id -u) -eq 0 ]] && chown postgres "$T"
 as_owner "$PGBIN/initdb" -D "$T/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
