@@ -8,9 +8,11 @@ import socket
 import stat
 import subprocess
 import tempfile
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import (Checks, Server, free_port, http_request, new_user, run_cli, store_kind)
+from harness import (Checks, PgDatabase, Server, free_port, http_request, new_user, run_cli,
+                     store_kind)
 
 SQLITE = store_kind() == "sqlite"
 
@@ -176,6 +178,47 @@ def test_database_url_environment():
             assert os.path.isfile(path), os.listdir(other)
     finally:
         shutil.rmtree(other, ignore_errors=True)
+
+
+def test_postgres_url_forms_and_libpq_environment():
+    """On PostgreSQL the store is chosen by a postgres:// or postgresql://
+    URL, and libpq's PG* variables fill in what the URL leaves out. A
+    password in the URL is never printed."""
+    if SQLITE:
+        return  # PostgreSQL-specific
+    pg = PgDatabase()
+    try:
+        parts = urllib.parse.urlsplit(pg.url)
+        host, port = parts.hostname, parts.port or 5432
+        user = parts.username or "postgres"
+        forms = [
+            ({"CALENDULA_DATABASE_URL": "postgresql://%s:s3cret-pw@%s:%d/%s"
+              % (user, host, port, pg.name)}, True),
+            ({"CALENDULA_DATABASE_URL": "postgres:///" + pg.name,
+              "PGHOST": host, "PGPORT": str(port), "PGUSER": user}, False),
+            ({"CALENDULA_DATABASE_URL": "postgresql://", "PGHOST": host, "PGPORT": str(port),
+              "PGUSER": user, "PGDATABASE": pg.name}, False),
+        ]
+        for env, with_password in forms:
+            with Server(env=env) as s:
+                a = new_user(s)
+                assert s.get("/health/ready").status == 200, s.log_tail()
+                log = s.log_text()
+                assert "s3cret-pw" not in log, log
+                if with_password:
+                    assert "postgresql://%s:***@" % user in log, s.log_tail()
+        # Every form reached the same database: three accounts in it.
+        out = subprocess.run(["psql", pg.url, "-XqtAc", "SELECT count(*) FROM users"],
+                             capture_output=True, text=True, timeout=30, check=True)
+        assert out.stdout.strip() == "3", out
+        # Without a database to reach, the server says so and stops, naming no password.
+        r = run_cli(["serve", "--listen", "127.0.0.1:%d" % free_port()],
+                    env={"CALENDULA_DATABASE_URL": "postgres://%s:s3cret-pw@127.0.0.1:%d/%s"
+                         % (user, free_port(), pg.name)})
+        assert r.returncode != 0, r
+        assert "s3cret-pw" not in r.stdout + r.stderr, r.stderr
+    finally:
+        pg.drop()
 
 
 def test_max_active_admits_requests_in_turn():
