@@ -148,6 +148,7 @@ static svc_rc idem_hook(void *ctx, store_conn *c, const booking_result *r, svc_e
 {
     idem *im = ctx;
     im->status = r->existing ? 200 : 201;
+    free(im->body); /* from an earlier run of the transaction (store_write) */
     json_t *j = booking_json(im->ar, &r->booking, r->existing ? NULL : r->manage_token);
     im->body = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
     json_decref(j);
@@ -167,6 +168,7 @@ static void idem_after_failure(idem *im, http_response *res)
         rc = store_idem_release(c, IDEM_SCOPE, im->key);
     } else {
         im->status = res->status;
+        free(im->body); /* the hook's, if its transaction failed after it */
         im->body = strndup(res->body, res->body_len);
         rc = im->body ? idem_store(im, c) : STORE_ERROR;
     }

@@ -450,6 +450,9 @@ typedef struct create_work {
 static store_rc create_write(store_conn *c, void *ctx)
 {
     create_work *w = ctx;
+    w->refused = false; /* a run again (store_write) starts afresh */
+    w->out->existing = false;
+    svc_fail(w->e, SVC_OK, NULL, NULL);
     if (create_in_tx(w->a, c, w->ar, w->m, w->plan, w->pc, !w->hook, w->out, w->e) != SVC_OK ||
         (w->hook && w->hook(w->hook_ctx, c, w->out, w->e) != SVC_OK)) {
         w->refused = true;
@@ -593,6 +596,34 @@ static svc_rc reschedule_in_tx(app *a, store_conn *c, arena *ar, const char *id,
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
+/* A change of a booking, for store_write: its check and writes, run in one transaction. */
+typedef struct change_work {
+    app *a;
+    arena *ar;
+    const char *id;
+    const booking_access *who;
+    int64_t start;      /* reschedule: the new start */
+    const char *reason;
+    int version;        /* reschedule: the version the caller saw, or 0 */
+    store_booking *out;
+    svc_error *e;
+    bool refused;       /* a check said no, or a write failed; e says why */
+} change_work;
+
+static store_rc change_done(change_work *w, svc_rc rc)
+{
+    w->refused = rc != SVC_OK;
+    return w->refused ? STORE_ERROR : STORE_OK;
+}
+
+static store_rc reschedule_write(store_conn *c, void *ctx)
+{
+    change_work *w = ctx;
+    svc_fail(w->e, SVC_OK, NULL, NULL); /* a run again (store_write) starts afresh */
+    return change_done(w, reschedule_in_tx(w->a, c, w->ar, w->id, w->who, w->start, w->reason,
+                                           w->version, w->out, w->e));
+}
+
 svc_rc bookings_reschedule(app *a, arena *ar, const char *id, const booking_access *who,
                            int64_t start, const char *reason, int version, store_booking *out,
                            svc_error *e)
@@ -602,18 +633,42 @@ svc_rc bookings_reschedule(app *a, arena *ar, const char *id, const booking_acce
     store_conn *c = svc_conn(a, e);
     if (!c)
         return e->rc;
-    store_rc rc = store_begin(c, true);
-    if (rc != STORE_OK)
-        return svc_store_fail(e, rc);
-    if (reschedule_in_tx(a, c, ar, id, who, start, reason, version, out, e) != SVC_OK) {
-        store_rollback(c);
+    change_work w = {a, ar, id, who, start, reason, version, out, e, false};
+    store_rc rc = store_write(c, reschedule_write, &w);
+    if (w.refused)
         return e->rc;
-    }
-    rc = store_commit(c);
     return rc == STORE_OK ? SVC_OK : write_fail(e, rc);
 }
 
 /* ---------------------------------------------------------------- cancel */
+
+static svc_rc cancel_in_tx(change_work *w, store_conn *c)
+{
+    store_booking *b = w->out;
+    const char *actor;
+    if (load_accessible(c, w->ar, w->id, w->who, b, &actor, w->e) != SVC_OK)
+        return w->e->rc;
+    if (strcmp(b->status, "cancelled") == 0) /* repeating a cancel answers the same */
+        return SVC_OK;
+    b->status = "cancelled";
+    b->cancellation_reason = arena_strdup(w->ar, w->reason ? w->reason : "");
+    b->version++;
+    b->updated_at = svc_now(w->a);
+    store_rc rc = store_booking_cancel(c, b);
+    if (rc == STORE_OK)
+        rc = write_event(c, w->ar, "booking.cancelled", b, b->updated_at);
+    if (rc == STORE_OK)
+        rc = withdraw_reminders(w->a, c, b, "withdrawn: the booking was cancelled",
+                                b->updated_at);
+    return rc == STORE_OK ? SVC_OK : svc_store_fail(w->e, rc);
+}
+
+static store_rc cancel_write(store_conn *c, void *ctx)
+{
+    change_work *w = ctx;
+    svc_fail(w->e, SVC_OK, NULL, NULL); /* a run again (store_write) starts afresh */
+    return change_done(w, cancel_in_tx(w, c));
+}
 
 svc_rc bookings_cancel(app *a, arena *ar, const char *id, const booking_access *who,
                        const char *reason, store_booking *out, svc_error *e)
@@ -623,31 +678,10 @@ svc_rc bookings_cancel(app *a, arena *ar, const char *id, const booking_access *
     store_conn *c = svc_conn(a, e);
     if (!c)
         return e->rc;
-    store_rc rc = store_begin(c, true);
-    if (rc != STORE_OK)
-        return svc_store_fail(e, rc);
-    const char *actor;
-    if (load_accessible(c, ar, id, who, out, &actor, e) != SVC_OK) {
-        store_rollback(c);
+    change_work w = {a, ar, id, who, 0, reason, 0, out, e, false};
+    store_rc rc = store_write(c, cancel_write, &w);
+    if (w.refused)
         return e->rc;
-    }
-    if (strcmp(out->status, "cancelled") == 0) { /* repeating a cancel answers the same */
-        store_rollback(c);
-        return SVC_OK;
-    }
-    out->status = "cancelled";
-    out->cancellation_reason = arena_strdup(ar, reason ? reason : "");
-    out->version++;
-    out->updated_at = svc_now(a);
-    rc = store_booking_cancel(c, out);
-    if (rc == STORE_OK)
-        rc = write_event(c, ar, "booking.cancelled", out, out->updated_at);
-    if (rc == STORE_OK)
-        rc = withdraw_reminders(a, c, out, "withdrawn: the booking was cancelled", out->updated_at);
-    if (rc == STORE_OK)
-        rc = store_commit(c);
-    else
-        store_rollback(c);
     return rc == STORE_OK ? SVC_OK : svc_store_fail(e, rc);
 }
 

@@ -210,6 +210,10 @@ typedef store_rc (*store_write_fn)(store_conn *c, void *ctx);
  * with other callers' work (in a savepoint of its own, so that undoing one
  * leaves the others): fn reaches the database only through the c it is
  * given, keeps its state in ctx and must not begin or end transactions.
+ * When the database aborts the transaction to break a deadlock or a
+ * serialization conflict (PostgreSQL), the store undoes it and runs fn
+ * again, a few times at most: each run of fn must start afresh, setting
+ * whatever it reports through ctx anew.
  * Returns fn's result when it is not STORE_OK (nothing of fn's is kept),
  * else the commit's.
  */

@@ -351,3 +351,75 @@ def test_the_database_alone_refuses_overlaps():
         assert ok, err
         assert db_rows(s, "SELECT count(*) FROM bookings")[0][0] in (1, "1")
         assert s.get("/api/bookings/" + b["id"], token=h.token).body["status"] == "confirmed"
+
+
+def test_a_write_that_loses_a_deadlock_is_run_again():
+    """PostgreSQL: when PostgreSQL aborts a booking's or a reschedule's
+    transaction to break a deadlock (40P01), the server runs it again and
+    answers as if nothing had happened, instead of 503. Another session
+    holds an uncommitted hold of the host at 10:00; the request waits for
+    it; that session then asks for the host's writer lock, which the
+    request holds: a cycle. The request's deadlock check fires first (it
+    has waited longest), so it is the one aborted; its second run waits for
+    the lock until the other session rolls back, and goes through."""
+    with Server(args=clock_args()) as s:
+        if not s.pg:
+            return  # SQLite runs one writer at a time: no deadlock to lose
+        h = host(s, rules=ALL_DAY, tz="UTC")
+        mt = meeting_type(s, h, duration_minutes=60)
+        r = deadlocked(s, h, mt, lambda: book(s, mt["id"], "2027-03-03T10:00:00Z"))
+        assert r.status == 201, r
+        moved = book(s, mt["id"], "2027-03-04T12:00:00Z").body
+        r = deadlocked(s, h, mt, lambda: s.put(
+            "/api/bookings/%s/reschedule?token=%s" % (moved["id"], moved["manage_token"]),
+            json={"start_time": "2027-03-04T10:00:00Z"}), day="2027-03-04")
+        assert r.status == 200 and r.body["start_time"] == "2027-03-04T10:00:00Z", r
+        assert r.body["version"] == 2, r
+        log = s.log_text()
+        assert log.count("deadlock detected") == 2, s.log_tail()
+        assert log.count("running the transaction again") == 2, s.log_tail()
+        rows = db_rows(s, "SELECT to_char(start_time, 'DD HH24:MI') FROM bookings ORDER BY 1")
+        assert rows == [("03 10:00",), ("04 10:00",)], rows
+
+
+def deadlocked(s, h, mt, request, day="2027-03-03"):
+    """Runs request() while another psql session makes the deadlock the
+    test above describes, at 10:00-11:00 of day; its answer."""
+    import select
+    import subprocess
+    other = "22222222-2222-4222-8222-222222222222"
+    at = "'%sT10:00:00Z', '%sT11:00:00Z'" % (day, day)
+    psql = subprocess.Popen(["psql", s.pg.url, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+    def say(sql, until):
+        psql.stdin.write(sql + "\n\\echo " + until + "\n")
+        psql.stdin.flush()
+        ready, _, _ = select.select([psql.stdout], [], [], 20)
+        assert ready, psql.stderr.read() if psql.poll() is not None else "psql hangs"
+        line = psql.stdout.readline().strip()
+        assert line == until, (line, psql.stderr.read() if psql.poll() is not None else "")
+
+    try:
+        say("BEGIN; INSERT INTO bookings (id, meeting_type_id, host_user_id, invitee_name,"
+            " invitee_email, invitee_timezone, start_time, end_time, manage_token_hash)"
+            " VALUES ('%s', '%s', '%s', 'x', 'x@example.com', 'UTC', %s, 'h');"
+            " INSERT INTO booking_hosts (booking_id, host_user_id, meeting_type_id,"
+            " start_time, end_time, busy_start, busy_end) VALUES ('%s', '%s', '%s', %s, %s);"
+            % (other, mt["id"], h.id, at, other, h.id, mt["id"], at, at), "held")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            answer = pool.submit(request)
+            # Until the request waits for the other session's hold.
+            deadline = time.monotonic() + 10
+            while not db_rows(s, "SELECT 1 FROM pg_stat_activity WHERE application_name ="
+                                 " 'calendula' AND wait_event_type = 'Lock'"):
+                assert time.monotonic() < deadline and not answer.done(), \
+                    answer.result() if answer.done() else "the request never waited"
+                time.sleep(0.02)
+            say("DO $$ BEGIN PERFORM pg_advisory_xact_lock(1, hashtext('%s'::uuid::text));"
+                " END $$; ROLLBACK;" % h.id, "rolled back")
+            return answer.result(timeout=30)
+    finally:
+        psql.stdin.close()
+        psql.wait(timeout=10)

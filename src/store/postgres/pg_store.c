@@ -222,6 +222,29 @@ static void pgs_rollback(store_conn *base)
     pg_tx_rollback((pg_conn *)base);
 }
 
+/* store_write: fn in a transaction of its own, run again after a lost deadlock (pg_atomic). */
+typedef struct write_call {
+    store_write_fn fn;
+    void *ctx;
+} write_call;
+
+static store_rc write_body(pg_conn *c, void *ctx)
+{
+    write_call *w = ctx;
+    return w->fn(&c->base, w->ctx);
+}
+
+static store_rc pgs_write(store_conn *base, store_write_fn fn, void *ctx)
+{
+    pg_conn *c = (pg_conn *)base;
+    if (c->in_tx) {
+        log_msg(LOG_ERROR, "postgres write: already in a transaction");
+        return STORE_ERROR;
+    }
+    write_call w = {fn, ctx};
+    return pg_atomic(c, write_body, &w, false, "write");
+}
+
 /* ---------------------------------------------------------------- users */
 
 #define USER_COLS "id, email, username, name, time_zone, schedule_time_zone, role," \
@@ -410,6 +433,7 @@ const store_ops store_postgres_ops = {
     .begin = pgs_begin,
     .commit = pgs_commit,
     .rollback = pgs_rollback,
+    .write = pgs_write,
     .user_insert = pgs_user_insert,
     .user_get = pgs_user_get,
     .user_update = pgs_user_update,

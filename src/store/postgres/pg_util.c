@@ -784,16 +784,21 @@ store_rc pg_atomic(pg_conn *c, pg_body body, void *ctx, bool one_statement, cons
         store_rc r = begin_as(c, "BEGIN ISOLATION LEVEL READ COMMITTED", true);
         if (r != STORE_OK)
             return r;
+        c->retryable = false;
         r = body(c, ctx);
+        bool again; /* PostgreSQL aborted it to break a deadlock or a serialization conflict */
         if (r == STORE_OK) {
             r = pg_tx_commit(c);
+            again = r == STORE_BUSY && c->retryable;
         } else {
-            bool retry = c->retryable;
+            /* whatever body made of its failed statement */
+            again = c->tx_rc == STORE_BUSY && c->retryable;
             pg_tx_rollback(c);
-            c->retryable = retry;
         }
-        if (!(r == STORE_BUSY && c->retryable && attempt < PG_RETRIES))
+        if (!again || attempt >= PG_RETRIES)
             return r;
+        log_msg(LOG_INFO, "postgres %s: running the transaction again (attempt %d)", what,
+                attempt + 2);
         backoff(attempt);
     }
 }
