@@ -2,8 +2,10 @@
 migrate, graceful shutdown with open connections."""
 
 import os
+import re
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from harness import (Server, assert_error, db_query, db_rows, http_request, make_meeting_type,
                      new_user, run_cli, store_kind)
@@ -95,6 +97,30 @@ def test_migrate_then_serve_and_migrate_twice():
         p3 = run_cli(args, timeout=30)
         assert p3.returncode == 0, "migrate on a used database failed: %r" % p3.stderr
         s.start()
+        _verify(s, acc, mt)
+
+
+def test_migrators_started_together_apply_each_migration_once():
+    """Several `calendula migrate` processes started at once on a new
+    database (servers of a deployment starting together) all succeed, and
+    between them apply every migration exactly once: on PostgreSQL they
+    queue on an advisory lock, on SQLite on the write lock. A server then
+    works on the result."""
+    with Server(start=False) as s:
+        args = ["migrate", "--data-dir", s.data_dir]
+        if s.pg:
+            args += ["--database-url", s.pg.url]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            runs = list(pool.map(lambda _: run_cli(args, timeout=60), range(4)))
+        for r in runs:
+            assert r.returncode == 0, (r.stdout, r.stderr)
+        applied = [int(m) for r in runs
+                   for m in re.findall(r"applied (\d+) migration", r.stderr)]
+        versions = [int(row[0]) for row in db_rows(s, "SELECT version FROM schema_migrations")]
+        assert sorted(versions) == list(range(1, len(versions) + 1)), versions
+        assert len(versions) >= 7 and sum(applied) == len(versions), (applied, versions)
+        s.start()
+        acc, mt = _populate(s)
         _verify(s, acc, mt)
 
 
