@@ -417,6 +417,9 @@ def deadlocked(s, h, mt, request, day="2027-03-03"):
                 assert time.monotonic() < deadline and not answer.done(), \
                     answer.result() if answer.done() else "the request never waited"
                 time.sleep(0.02)
+            # Its deadlock check (1 s after it began to wait) must come well
+            # before this session's, or PostgreSQL aborts this session instead.
+            time.sleep(0.3)
             say("DO $$ BEGIN PERFORM pg_advisory_xact_lock(1, hashtext('%s'::uuid::text));"
                 " END $$; ROLLBACK;" % h.id, "rolled back")
             return answer.result(timeout=30)
