@@ -353,16 +353,32 @@ static bool read_key_file(const char *path, uint8_t key[32])
     return secure_hex_decode(hex, key, 32);
 }
 
+/*
+ * Writes key to path unless another process got there first. The key goes
+ * to a file of its own, then is linked to path in one step: processes
+ * starting together on one data dir never read a half-written key, and all
+ * end up with the same one (the first link wins; the others fail with
+ * EEXIST and read it).
+ */
 static bool write_key_file(const char *path, const uint8_t key[32])
 {
-    char hex[65];
+    char hex[65], tag[17], tmp[1200];
     secure_hex_encode(key, 32, hex);
     hex[64] = '\n';
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    uint8_t r[8];
+    secure_random(r, sizeof(r));
+    secure_hex_encode(r, sizeof(r), tag);
+    snprintf(tmp, sizeof(tmp), "%s.%s.tmp", path, tag);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
         return false;
     bool ok = write(fd, hex, 65) == 65 && fsync(fd) == 0;
-    return close(fd) == 0 && ok;
+    ok = close(fd) == 0 && ok;
+    ok = ok && link(tmp, path) == 0;
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+    return ok;
 }
 
 bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX])
@@ -378,16 +394,21 @@ bool config_prepare_data_dir(config *c, char err[static CONFIG_ERR_MAX])
     snprintf(path, sizeof(path), "%s/secret.key", c->data_dir);
     if (read_key_file(path, c->secret_key))
         return true;
-    if (access(path, F_OK) == 0) {
-        snprintf(err, CONFIG_ERR_MAX, "%.300s is not a valid key (64 hex characters)", path);
-        return false;
+    if (access(path, F_OK) != 0) { /* none yet: make one, unless another process does first */
+        secure_random(c->secret_key, sizeof(c->secret_key));
+        if (write_key_file(path, c->secret_key))
+            return true;
+        int saved = errno;
+        if (access(path, F_OK) != 0) {
+            snprintf(err, CONFIG_ERR_MAX, "cannot write %.300s: %s", path, strerror(saved));
+            return false;
+        }
     }
-    secure_random(c->secret_key, sizeof(c->secret_key));
-    if (!write_key_file(path, c->secret_key) && !read_key_file(path, c->secret_key)) {
-        snprintf(err, CONFIG_ERR_MAX, "cannot write %.300s: %s", path, strerror(errno));
-        return false;
-    }
-    return true;
+    /* A key file is whole once it has its name (write_key_file). */
+    if (read_key_file(path, c->secret_key))
+        return true;
+    snprintf(err, CONFIG_ERR_MAX, "%.300s is not a valid key (64 hex characters)", path);
+    return false;
 }
 
 void config_redact_url(const char *url, char *out, size_t size)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/config.h"
@@ -127,6 +128,89 @@ static void test_secret_key_generated_once(void **state)
     rmdir(dir);
 }
 
+/*
+ * Processes started together on a new data dir (servers of a deployment,
+ * `calendula migrate` beside `serve`) all get a key, and the same one:
+ * none may read another's half-written file. 8 processes, 150 rounds.
+ */
+static void test_secret_key_made_by_processes_at_once(void **state)
+{
+    (void)state;
+    clear_env();
+    enum { PROCS = 8, ROUNDS = 150 };
+    for (int round = 0; round < ROUNDS; round++) {
+        char dir[] = "/tmp/calendula-test-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        int fds[PROCS][2];
+        pid_t pids[PROCS];
+        for (int i = 0; i < PROCS; i++) {
+            assert_int_equal(pipe(fds[i]), 0);
+            pids[i] = fork();
+            assert_true(pids[i] >= 0);
+            if (pids[i] == 0) {
+                config c;
+                char err[CONFIG_ERR_MAX];
+                char hex[65] = "failed";
+                if (config_from_env(&c, err)) {
+                    snprintf(c.data_dir, sizeof(c.data_dir), "%s/data", dir);
+                    if (config_prepare_data_dir(&c, err))
+                        secure_hex_encode(c.secret_key, 32, hex);
+                }
+                if (strcmp(hex, "failed") == 0)
+                    fprintf(stderr, "child: %s\n", err);
+                ssize_t n = write(fds[i][1], hex, strlen(hex));
+                _exit(n == (ssize_t)strlen(hex) ? 0 : 1);
+            }
+            close(fds[i][1]);
+        }
+        char keys[PROCS][65];
+        for (int i = 0; i < PROCS; i++) {
+            ssize_t n = read(fds[i][0], keys[i], 64);
+            close(fds[i][0]);
+            keys[i][n > 0 ? n : 0] = '\0';
+            int status;
+            assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+            assert_string_not_equal(keys[i], "failed");
+            assert_int_equal((int)strlen(keys[i]), 64);
+            assert_string_equal(keys[i], keys[0]);
+        }
+        char path[1100];
+        snprintf(path, sizeof(path), "%s/data/secret.key", dir);
+        assert_int_equal(unlink(path), 0);
+        snprintf(path, sizeof(path), "%s/data", dir);
+        assert_int_equal(rmdir(path), 0); /* nothing else left behind */
+        assert_int_equal(rmdir(dir), 0);
+    }
+}
+
+/* A key file that is there but not a key is refused, not replaced. */
+static void test_secret_key_file_not_a_key(void **state)
+{
+    (void)state;
+    clear_env();
+    char dir[] = "/tmp/calendula-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[1100];
+    snprintf(path, sizeof(path), "%s/secret.key", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("not a key\n", f);
+    fclose(f);
+    config c;
+    char err[CONFIG_ERR_MAX];
+    assert_true(config_from_env(&c, err));
+    snprintf(c.data_dir, sizeof(c.data_dir), "%s", dir);
+    assert_false(config_prepare_data_dir(&c, err));
+    assert_non_null(strstr(err, "is not a valid key"));
+    f = fopen(path, "r");
+    char line[32] = {0};
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    assert_string_equal(line, "not a key\n");
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     assert_true(secure_init());
@@ -135,6 +219,8 @@ int main(void)
         cmocka_unit_test(test_env_then_flags),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_secret_key_generated_once),
+        cmocka_unit_test(test_secret_key_made_by_processes_at_once),
+        cmocka_unit_test(test_secret_key_file_not_a_key),
         cmocka_unit_test(test_redact_url),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
