@@ -304,6 +304,13 @@ static bool serve_web_app(void *ctx, http_request *req, http_response *res)
     return a->cfg->web_dir[0] && static_serve(a->cfg->web_dir, req, res);
 }
 
+/* After each API request: the thread's database connection is free for others. */
+static void release_store(void *ctx)
+{
+    app *a = ctx;
+    store_conn_release(a->store);
+}
+
 /*
  * API handlers let run at once. On PostgreSQL each keeps a backend process
  * busy, and on two cores a few at a time get more done than many that the
@@ -340,7 +347,7 @@ static int cmd_serve(config *cfg)
     router *routes = router_new();
     api_register(routes);
     http_server_options opt = {cfg->listen_host, cfg->listen_port, cfg->threads,
-                               max_active(cfg, st), routes, &a, serve_web_app};
+                               max_active(cfg, st), routes, &a, serve_web_app, release_store};
     char err[512];
     http_server *srv = http_server_start(&opt, err, sizeof(err));
     int rc = 1;

@@ -291,6 +291,8 @@ static void dispatch(http_server *s, conn_state *st, http_response *res)
         return;
     }
     ((http_handler)m.handler)(s->opt.ctx, req, res);
+    if (s->opt.after)
+        s->opt.after(s->opt.ctx);
     leave(s);
 }
 

@@ -32,6 +32,7 @@ typedef struct http_server_options {
     router *routes;   /* handlers are http_handler */
     void *ctx;        /* passed to handlers */
     http_fallback fallback; /* may be NULL */
+    void (*after)(void *ctx); /* may be NULL: runs after each handler, before its turn ends */
 } http_server_options;
 
 /* Starts listening; NULL with a message in err if it cannot. */

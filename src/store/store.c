@@ -5,7 +5,9 @@
  * A thread's connection outlives the thread: when it exits (the HTTP
  * server runs a thread per client connection), its store connection goes
  * to an idle list for the next thread, so a short-lived client does not
- * cost a database connection, its set-up and its prepared statements.
+ * cost a database connection, its set-up and its prepared statements. On
+ * PostgreSQL a thread also gives its connection back at the end of each
+ * request (store_conn_release), so that idle clients hold none.
  */
 #include "store/store_internal.h"
 
@@ -43,7 +45,7 @@ static void conn_unlink_close(store *s, store_conn *c)
     s->ops->conn_close(c);
 }
 
-/* Runs when a thread that used the store exits. */
+/* Runs when a thread that used the store exits, or releases its connection. */
 static void conn_destructor(void *p)
 {
     store_conn *c = p;
@@ -110,6 +112,16 @@ const char *store_backend_name(const store *s)
 store_rc store_migrate(store *s, int *applied_now)
 {
     return s->ops->migrate(s->backend, applied_now);
+}
+
+void store_conn_release(store *s)
+{
+    store_conn *c = s->ops->release_conns ? pthread_getspecific(s->key) : NULL;
+    if (!c)
+        return;
+    s->ops->rollback(c); /* nothing should be open; if it is, it ends here */
+    pthread_setspecific(s->key, NULL);
+    conn_destructor(c);
 }
 
 store_conn *store_conn_get(store *s)

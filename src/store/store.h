@@ -190,6 +190,16 @@ store_rc store_migrate(store *s, int *applied_now);
 /* The calling thread's connection; opened on first use. NULL if it cannot. */
 store_conn *store_conn_get(store *s);
 
+/*
+ * The calling thread is done with the store for now (a request has ended;
+ * no transaction may be open). On PostgreSQL its connection goes back to
+ * the idle list, for whichever thread needs one next: the server holds as
+ * many connections as requests run at once (--max-active), not one for
+ * each client connected, and PostgreSQL's max_connections is not spent on
+ * idle keep-alive clients. On SQLite the thread keeps its connection.
+ */
+void store_conn_release(store *s);
+
 store_rc store_ping(store_conn *c);
 store_rc store_migration_status_get(store_conn *c, store_migration_status *out);
 

@@ -20,6 +20,7 @@ struct store_conn {
 struct store_ops {
     const char *name;
     bool serial_writes; /* one write transaction at a time in all (store_serial_writes) */
+    bool release_conns; /* store_conn_release returns a thread's connection to the idle list */
     /* url is the whole configured URL. */
     store_rc (*open)(const char *url, void **backend, char *err, size_t errsize);
     void (*close)(void *backend);

@@ -3,6 +3,7 @@ server. After each batch /health/live must still answer 200; the module's
 shared server must exit cleanly on SIGTERM at the end (checked by the
 runner, with the sanitizer scan of its log)."""
 
+import http.client
 import json
 import random
 import socket
@@ -10,8 +11,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import (Checks, assert_error, make_meeting_type, new_user, shared_server,
-                     signup_body)
+from harness import (Checks, Server, assert_error, db_rows, make_meeting_type, new_user,
+                     shared_server, signup_body)
 
 WEIGHT = 3
 
@@ -457,3 +458,46 @@ def test_nul_in_path_is_not_truncated():
         r = s.get("/api/meeting-types/" + mt["id"], token=acc.token)
         assert r.status == 200 and r.body == mt, r
     c.done()
+
+
+def test_database_connections_follow_running_requests_not_clients():
+    """PostgreSQL: 120 keep-alive clients, each keeping its connection open
+    between requests, are all served, and meanwhile the server holds no
+    more database connections than the requests it lets run at once
+    (--max-active 4), not one per client: PostgreSQL's max_connections
+    (100 on the test cluster) is not spent on idle clients."""
+    with Server(args=["--max-active", "4", "--job-workers", "0"]) as s:
+        if not s.pg:
+            return  # SQLite has no server to run out of connections
+        acc = new_user(s)
+        mt = make_meeting_type(s, acc.token)
+        clients = 120
+        connected = threading.Barrier(clients + 1)
+        counted = threading.Event()
+
+        def client(_):
+            conn = http.client.HTTPConnection(s.host, s.port, timeout=60)
+            statuses = []
+            try:
+                for k in range(3):
+                    conn.request("GET", "/api/meeting-types/" + mt["id"])
+                    r = conn.getresponse()
+                    r.read()
+                    statuses.append(r.status)
+                    if k == 0:   # every client connected and served once: hold on
+                        connected.wait(timeout=60)
+                        counted.wait(timeout=60)
+            finally:
+                conn.close()
+            return statuses
+
+        with ThreadPoolExecutor(max_workers=clients) as pool:
+            answers = pool.map(client, range(clients))
+            connected.wait(timeout=60)
+            held = db_rows(s, "SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                              " current_database() AND application_name = 'calendula'")
+            counted.set()
+            answers = list(answers)
+        assert all(a == [200, 200, 200] for a in answers), \
+            [a for a in answers if a != [200, 200, 200]][:5]
+        assert 1 <= int(held[0][0]) <= 5, held   # 4 at a time, and the main thread's

@@ -423,6 +423,7 @@ static store_rc pgs_session_delete_user(store_conn *base, const char *user_id, c
 
 const store_ops store_postgres_ops = {
     .name = "postgres",
+    .release_conns = true,
     .open = pgs_open,
     .close = pgs_close,
     .migrate = pgs_migrate,
