@@ -5,7 +5,9 @@ store, concurrent idempotent duplicates, reschedule/cancel races, kill -9."""
 import calendar
 import os
 import random
+import select
 import sqlite3
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -294,6 +296,21 @@ def test_other_users_cannot_touch_bookings_under_load():
         assert s.get("/api/bookings/" + b["id"], token=h.token).body["version"] == 1
 
 
+def raw_booking_sql(booking_id, h, mt, booked, held, made):
+    """SQL that writes a booking of host h's type mt and its hold of h
+    straight into the database, around the application: booked and held
+    are (start, end) and made the created/updated time, all as SQL
+    literals of the store's time type."""
+    return ("INSERT INTO bookings (id, meeting_type_id, host_user_id, invitee_name,"
+            " invitee_email, invitee_timezone, start_time, end_time, manage_token_hash,"
+            " created_at, updated_at) VALUES ('%s', '%s', '%s', 'x', 'x@example.com', 'UTC',"
+            " %s, %s, 'h', %s, %s);"
+            " INSERT INTO booking_hosts (booking_id, host_user_id, meeting_type_id, start_time,"
+            " end_time, busy_start, busy_end) VALUES ('%s', '%s', '%s', %s, %s, %s, %s);") % (
+                booking_id, mt["id"], h.id, booked[0], booked[1], made, made,
+                booking_id, h.id, mt["id"], held[0], held[1], held[0], held[1])
+
+
 def test_the_database_alone_refuses_overlaps():
     """With the application's check bypassed (SQL written straight into the
     server's database), the store itself refuses every hold of the host
@@ -312,19 +329,12 @@ def test_the_database_alone_refuses_overlaps():
             def at(hhmm):
                 return str(calendar.timegm(time.strptime("2027-03-03T%s:00Z" % hhmm,
                                                          "%Y-%m-%dT%H:%M:%SZ")))
-        booking = ("INSERT INTO bookings (id, meeting_type_id, host_user_id, invitee_name,"
-                   " invitee_email, invitee_timezone, start_time, end_time, manage_token_hash,"
-                   " created_at, updated_at) VALUES ('%s', '%s', '%s', 'x', 'x@example.com',"
-                   " 'UTC', %s, %s, 'h', %s, %s);") % (other, mt["id"], h.id, at("10:30"),
-                                                        at("11:30"), at("00:00"), at("00:00"))
 
         def hold(start, end):
             """The other booking and one hold of the host, in one transaction
             that is rolled back if it gets through: (ok, error)."""
-            sql = booking + ("INSERT INTO booking_hosts (booking_id, host_user_id,"
-                             " meeting_type_id, start_time, end_time, busy_start, busy_end)"
-                             " VALUES ('%s', '%s', '%s', %s, %s, %s, %s);") % (
-                                 other, h.id, mt["id"], at(start), at(end), at(start), at(end))
+            sql = raw_booking_sql(other, h, mt, (at("10:30"), at("11:30")), (at(start), at(end)),
+                                  at("00:00"))
             if s.pg:
                 sql = "BEGIN; %s SELECT 1/0;" % sql     # fails last if the hold got through
                 ok, _, err = db_query(s, sql)
@@ -385,10 +395,8 @@ def test_a_write_that_loses_a_deadlock_is_run_again():
 def deadlocked(s, h, mt, request, day="2027-03-03"):
     """Runs request() while another psql session makes the deadlock the
     test above describes, at 10:00-11:00 of day; its answer."""
-    import select
-    import subprocess
     other = "22222222-2222-4222-8222-222222222222"
-    at = "'%sT10:00:00Z', '%sT11:00:00Z'" % (day, day)
+    at = ("'%sT10:00:00Z'" % day, "'%sT11:00:00Z'" % day)
     psql = subprocess.Popen(["psql", s.pg.url, "-X", "-q", "-v", "ON_ERROR_STOP=1"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
@@ -402,12 +410,7 @@ def deadlocked(s, h, mt, request, day="2027-03-03"):
         assert line == until, (line, psql.stderr.read() if psql.poll() is not None else "")
 
     try:
-        say("BEGIN; INSERT INTO bookings (id, meeting_type_id, host_user_id, invitee_name,"
-            " invitee_email, invitee_timezone, start_time, end_time, manage_token_hash)"
-            " VALUES ('%s', '%s', '%s', 'x', 'x@example.com', 'UTC', %s, 'h');"
-            " INSERT INTO booking_hosts (booking_id, host_user_id, meeting_type_id,"
-            " start_time, end_time, busy_start, busy_end) VALUES ('%s', '%s', '%s', %s, %s);"
-            % (other, mt["id"], h.id, at, other, h.id, mt["id"], at, at), "held")
+        say("BEGIN; " + raw_booking_sql(other, h, mt, at, at, "now()"), "held")
         with ThreadPoolExecutor(max_workers=1) as pool:
             answer = pool.submit(request)
             # Until the request waits for the other session's hold.
