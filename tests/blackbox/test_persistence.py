@@ -7,8 +7,8 @@ import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import (Server, assert_error, db_query, db_rows, http_request, make_meeting_type,
-                     new_user, run_cli, store_kind)
+from harness import (Server, assert_error, binary_path, clean_env, db_query, db_rows,
+                     http_request, make_meeting_type, new_user, run_cli, store_kind)
 
 WEIGHT = 3
 
@@ -119,6 +119,36 @@ def test_migrators_started_together_apply_each_migration_once():
         versions = [int(row[0]) for row in db_rows(s, "SELECT version FROM schema_migrations")]
         assert sorted(versions) == list(range(1, len(versions) + 1)), versions
         assert len(versions) >= 7 and sum(applied) == len(versions), (applied, versions)
+        s.start()
+        acc, mt = _populate(s)
+        _verify(s, acc, mt)
+
+
+def test_migrate_waits_for_a_writer_of_a_new_sqlite_file():
+    """SQLite: while another process holds a write lock on a new database
+    file, `calendula migrate` waits for it instead of failing. Switching
+    the file to WAL needs its exclusive lock, and SQLite answers BUSY at
+    once there, without waiting (the concurrent-migrate test above met it
+    under load)."""
+    if store_kind() != "sqlite":
+        return  # SQLite-specific
+    import sqlite3
+    import subprocess
+    with Server(start=False) as s:
+        other = sqlite3.connect(os.path.join(s.data_dir, "calendula.db"), isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")     # about to write: a RESERVED lock
+            p = subprocess.Popen([binary_path(), "migrate", "--data-dir", s.data_dir],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=clean_env(), cwd=s.tmp, stdin=subprocess.DEVNULL)
+            time.sleep(0.5)
+            assert p.poll() is None, p.communicate()   # still waiting
+            other.execute("COMMIT")
+            out, err = p.communicate(timeout=30)
+        finally:
+            other.close()
+        assert p.returncode == 0, err
+        assert re.search(r"applied [1-9][0-9]* migration", err), err
         s.start()
         acc, mt = _populate(s)
         _verify(s, acc, mt)

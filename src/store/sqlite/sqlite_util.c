@@ -27,7 +27,19 @@ sqlite3 *sq_open_db(const char *path, char *err, size_t errsize)
                           "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
                           "PRAGMA cache_size=-16384; PRAGMA mmap_size=0;";
     char *msg = NULL;
-    if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+    /* Switching a new file to WAL needs its exclusive lock, and SQLite answers
+     * BUSY at once, without the busy handler, when another process opening
+     * it holds a lock that would make waiting a deadlock: try again, for as
+     * long as the busy timeout. The pragmas can be repeated. */
+    for (int waited = 0;; waited += 10) {
+        rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
+        if ((rc & 0xff) != SQLITE_BUSY || waited >= BUSY_TIMEOUT_MS)
+            break;
+        sqlite3_free(msg);
+        msg = NULL;
+        sqlite3_sleep(10);
+    }
+    if (rc != SQLITE_OK) {
         snprintf(err, errsize, "cannot configure SQLite database %s: %s", path,
                  msg ? msg : "unknown error");
         sqlite3_free(msg);
